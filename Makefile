@@ -1,0 +1,43 @@
+# Two commands do everything on a fresh machine:  make demo  and  make test.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export OMP_THREAD_LIMIT := 1
+
+.PHONY: demo test lint system venv lock bench clean
+
+demo: venv
+	$(VENV)/bin/sohoa demo
+
+test: venv lint
+	SOHOA_DATA_DIR=$$(mktemp -d) $(PY) -m pytest
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy sohoa flows ocr normalize linkage loaders review reports samples
+
+system:
+	@scripts/ensure-system.sh
+
+venv: system $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found): install python3.11 or run make PYTHON=/path/to/python3.11" >&2; exit 1; }
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check --require-hashes -r requirements.lock
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+# Re-pin every dependency (needs uv: pip install uv). Commit the new lock.
+lock:
+	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+
+bench: venv
+	$(PY) benchmarks/samples_bench.py --pages 100
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

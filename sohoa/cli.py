@@ -1,0 +1,159 @@
+"""The one front door: ``sohoa`` (Typer). Every verb calls into the packages; user mistakes print one line."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from sohoa.console import err, out
+from sohoa.errors import SohoaError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+app = typer.Typer(
+    name="sohoa",
+    help="Số hóa sổ hộ tịch: scanned civil-registry books → reviewed, linked electronic records.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="The database: migrations and connection checks.", no_args_is_help=True)
+samples_app = typer.Typer(help="Synthetic sample books with ground truth.", no_args_is_help=True)
+config_app = typer.Typer(help="Configuration files under configs/.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(samples_app, name="samples")
+app.add_typer(config_app, name="config")
+
+
+def friendly(fn: F) -> F:
+    """Turn a SohoaError into one red line on stderr and its exit code: never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except SohoaError as exc:
+            err.print(f"[bold red]Lỗi:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(exc.exit_code) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@app.callback()
+def main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+
+
+def _split(values: str | None) -> list[str] | None:
+    return [v.strip() for v in values.split(",") if v.strip()] if values else None
+
+
+# --------------------------------------------------------------------------- config
+@config_app.command("check")
+@friendly
+def config_check() -> None:
+    """Load and validate every configuration file."""
+    from rich.table import Table
+
+    from sohoa.config import check_all
+
+    rows = check_all()
+
+    table = Table(title="configs/", show_lines=False)
+    table.add_column("file")
+    table.add_column("what")
+    for name, what in rows:
+        table.add_row(name, what)
+    out.print(table)
+    out.print(f"[green]{len(rows)} files valid.[/]")
+
+
+# --------------------------------------------------------------------------- db
+@db_app.command("upgrade")
+@friendly
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Create or migrate the database schema (SOHOA_DATABASE_URL, default ./data/sohoa.db)."""
+    from loaders import db
+
+    url = db.database_url()
+    db.upgrade(url, revision)
+    out.print(f"[green]Database at revision {db.current_revision(url)}[/] ({db.display_url(url)})")
+
+
+@db_app.command("downgrade")
+@friendly
+def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, e.g. base.")]) -> None:
+    """Migrate the schema down to REVISION."""
+    from loaders import db
+
+    url = db.database_url()
+    db.downgrade(url, revision)
+    out.print(f"Database at revision {db.current_revision(url) or 'base'} ({db.display_url(url)})")
+
+
+@db_app.command("current")
+@friendly
+def db_current() -> None:
+    """Show the schema revision of the database."""
+    from loaders import db
+
+    url = db.database_url()
+    out.print(f"{db.current_revision(url) or 'base (empty)'}  ({db.display_url(url)})")
+
+
+# --------------------------------------------------------------------------- samples
+@samples_app.command("make")
+@friendly
+def samples_make(
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder to write books, truth.jsonl and manifest.json.")
+    ],
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same bytes.")] = 1,
+    books_per_type: Annotated[
+        int, typer.Option(help="Books of every selected type in every selected era.")
+    ] = 1,
+    pages_per_book: Annotated[int, typer.Option(help="Pages per book.")] = 3,
+    style: Annotated[str, typer.Option(help="typed, handwritten or mixed.")] = "mixed",
+    eras: Annotated[str | None, typer.Option(help="Comma-separated era ids (default: all).")] = None,
+    types: Annotated[str | None, typer.Option(help="Comma-separated book types (default: all).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Rendering processes (default: one per core).")] = None,
+) -> None:
+    """Generate realistic sample books (page images) with their ground truth."""
+    from sohoa.samples_cli import make_with_progress
+
+    make_with_progress(
+        out_dir,
+        seed=seed,
+        books_per_type=books_per_type,
+        pages_per_book=pages_per_book,
+        style=style,
+        eras=_split(eras),
+        types=_split(types),
+        workers=workers,
+    )
+
+
+# --------------------------------------------------------------------------- demo
+@app.command("demo")
+@friendly
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="Where the sample books go.")] = Path("data/demo"),
+    seed: Annotated[int, typer.Option(help="Seed of the sample books.")] = 2026,
+) -> None:
+    """Run the main job on the embedded defaults and say where to look."""
+    from sohoa.demo import run_demo
+
+    run_demo(out_dir, seed=seed)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
