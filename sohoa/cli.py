@@ -86,7 +86,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
 
     url = db.database_url()
     db.upgrade(url, revision)
-    out.print(f"[green]Database at revision {db.current_revision(url)}[/] ({db.display_url(url)})")
+    out.print(f"[green]Database at revision {db.current_revision(url)}[/] ({db.safe_url(url)})")
 
 
 @db_app.command("downgrade")
@@ -97,7 +97,7 @@ def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, 
 
     url = db.database_url()
     db.downgrade(url, revision)
-    out.print(f"Database at revision {db.current_revision(url) or 'base'} ({db.display_url(url)})")
+    out.print(f"Database at revision {db.current_revision(url) or 'base'} ({db.safe_url(url)})")
 
 
 @db_app.command("current")
@@ -107,7 +107,7 @@ def db_current() -> None:
     from loaders import db
 
     url = db.database_url()
-    out.print(f"{db.current_revision(url) or 'base (empty)'}  ({db.display_url(url)})")
+    out.print(f"{db.current_revision(url) or 'base (empty)'}  ({db.safe_url(url)})")
 
 
 # --------------------------------------------------------------------------- samples

@@ -205,7 +205,8 @@ class Layout(_Strict):
         for key in keys:
             if not is_valid_key(key, self.book_type):
                 raise ValueError(f"field {key!r} is not a field key of a {self.book_type} record")
-        for item in [*self.columns, *self.fields]:
+        typed: list[LedgerColumn | FormField] = [*self.columns, *self.fields]
+        for item in typed:
             if item.type not in FIELD_TYPES:
                 raise ValueError(
                     f"field {item.field!r} has type {item.type!r}; expected one of {FIELD_TYPES}"

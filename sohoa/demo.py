@@ -74,7 +74,7 @@ def run_demo(out_dir: Path, *, seed: int) -> None:
     manifest = make_with_progress(out_dir, seed=seed, books_per_type=1, pages_per_book=2, style="mixed")
 
     url = db.database_url()
-    out.print(f"2/3  Cơ sở dữ liệu: {db.display_url(url)}")
+    out.print(f"2/3  Cơ sở dữ liệu: {db.safe_url(url)}")
     db.upgrade(url)
     engine = db.make_engine(url)
     with db.session_scope(engine) as session:
@@ -90,18 +90,18 @@ def run_demo(out_dir: Path, *, seed: int) -> None:
         table.add_column(col)
     for row in rows:
         table.add_row(
-            str(row["office"]),
-            str(row["book_type"]),
-            str(row["era"]),
-            str(row["volume"]),
-            str(row["pages"]),
-            str(sum(row["records"].values())),
+            f"{row.office_code} {row.office_name}",
+            row.book_type,
+            row.era,
+            row.volume,
+            str(row.pages),
+            str(sum(row.records.values())),
         )
     out.print(table)
     out.print("[bold]Where to look next:[/]")
     out.print(
         f"  • page images and ground truth: {out_dir}/books/, {out_dir}/truth.jsonl, {out_dir}/manifest.json"
     )
-    out.print(f"  • the database: {db.display_url(url)}  (`sohoa db current`)")
+    out.print(f"  • the database: {db.safe_url(url)}  (`sohoa db current`)")
     out.print("  • more samples: `.venv/bin/sohoa samples make --out DIR --seed N --style handwritten`")
     engine.dispose()

@@ -1,0 +1,270 @@
+"""Registering offices, books and pages: idempotent writes, each change audited.
+
+Every function works inside the caller's session (see ``loaders.db.session_scope``) and never commits.
+Inserts use ``INSERT … ON CONFLICT DO NOTHING`` so concurrent workers registering the same book or
+page get the existing row instead of an error.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from loaders.audit import SYSTEM, audit, snapshot
+from loaders.models import (
+    Base,
+    Book,
+    BookStatus,
+    BookType,
+    Office,
+    OfficeLevel,
+    Page,
+    PageStatus,
+    Record,
+    RecordState,
+    utcnow,
+)
+from sohoa import config
+from sohoa.errors import InputError, NotFoundError
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=Base)
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass(frozen=True)
+class BookSummary:
+    """One book with its page count and record counts by state (every state present, zero if none)."""
+
+    book_id: int
+    office_code: str
+    office_name: str
+    book_type: str
+    era: str
+    volume: str
+    status: str
+    pages: int
+    records: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total_records(self) -> int:
+        return sum(self.records.values())
+
+
+# --------------------------------------------------------------------------- helpers
+def _insert_ignore(
+    session: Session, model: type[M], values: dict[str, Any], unique: Sequence[str]
+) -> int | None:
+    """Insert a row unless one with the same ``unique`` columns exists; the new id, or None."""
+    dialect = session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+        stmt = insert(model).values(**values).on_conflict_do_nothing(index_elements=list(unique))
+        new_id: int | None = session.execute(stmt.returning(model.__table__.c.id)).scalar_one_or_none()
+        return new_id
+    where = [getattr(model, col) == values[col] for col in unique]
+    if session.scalars(select(model).where(*where)).first() is not None:
+        return None
+    obj = model(**values)
+    session.add(obj)
+    session.flush()
+    return int(obj.id)  # type: ignore[attr-defined]
+
+
+def get_office(session: Session, code: str) -> Office:
+    """The office with ``code``, or :class:`NotFoundError` with the closest known codes."""
+    office = session.get(Office, code)
+    if office is not None:
+        return office
+    codes = list(session.scalars(select(Office.code)))
+    if not codes:
+        hint = "no offices are in the database yet: sync them from configs/offices.yaml first"
+    else:
+        close = difflib.get_close_matches(code, codes, n=3, cutoff=0.6)
+        hint = (
+            f"did you mean {', '.join(close)}?" if close else "use an office code from configs/offices.yaml"
+        )
+    raise NotFoundError(f"unknown office code {code!r}", hint=hint)
+
+
+def _book_type(value: str) -> BookType:
+    try:
+        return BookType(value)
+    except ValueError:
+        known = ", ".join(t.value for t in BookType)
+        raise InputError(f"unknown book type {value!r}", hint=f"use one of: {known}") from None
+
+
+# --------------------------------------------------------------------------- offices
+def sync_offices(session: Session, offices: Iterable[config.Office], actor: str = SYSTEM) -> SyncResult:
+    """Insert or update offices (e.g. ``sohoa.config.offices()``); running it twice changes nothing.
+
+    Offices missing from ``offices`` are kept: books and users may refer to them.
+    """
+    created = updated = unchanged = 0
+    items = list(offices)
+    for level in OfficeLevel:  # province, district, commune: parents before children
+        for item in (o for o in items if o.level == level):
+            wanted = {"name": item.name, "level": level, "kind": item.kind, "parent_code": item.parent_code}
+            office = session.get(Office, item.code)
+            if office is None:
+                office = Office(code=item.code, **wanted)
+                session.add(office)
+                audit(session, actor, "create", "office", item.code, after=snapshot(office))
+                created += 1
+                continue
+            before = snapshot(office)
+            if all(getattr(office, k) == v for k, v in wanted.items()):
+                unchanged += 1
+                continue
+            for k, v in wanted.items():
+                setattr(office, k, v)
+            audit(session, actor, "update", "office", item.code, before=before, after=snapshot(office))
+            updated += 1
+        session.flush()  # parents exist before their children are inserted
+    result = SyncResult(created=created, updated=updated, unchanged=unchanged)
+    log.info("offices synced: %s", result)
+    return result
+
+
+# --------------------------------------------------------------------------- books
+def register_book(
+    session: Session,
+    office_code: str,
+    book_type: str,
+    era: str,
+    volume: str,
+    year_from: int | None = None,
+    year_to: int | None = None,
+    actor: str = SYSTEM,
+) -> Book:
+    """The book (office, type, era, volume), created if it does not exist yet (then audited)."""
+    get_office(session, office_code)
+    kind = _book_type(book_type)
+    config.era(era)  # ConfigError naming the known eras
+    volume = str(volume).strip()
+    if not volume:
+        raise InputError(
+            "a book needs a volume (quyển số)", hint="pass the volume printed on the book's cover"
+        )
+    if year_from is not None and year_to is not None and year_to < year_from:
+        raise InputError(
+            f"book years run backwards ({year_from}–{year_to})", hint="swap --year-from and --year-to"
+        )
+    key = {"office_code": office_code, "book_type": kind, "era": era, "volume": volume}
+    values = {**key, "year_from": year_from, "year_to": year_to, "status": BookStatus.REGISTERED}
+    new_id = _insert_ignore(session, Book, {**values, "created_at": utcnow()}, list(key))
+    if new_id is None:
+        where = [getattr(Book, k) == v for k, v in key.items()]
+        existing = session.scalars(select(Book).where(*where)).one()
+        log.debug("book %s already registered", existing.id)
+        return existing
+    book = session.get(Book, new_id)
+    assert book is not None
+    audit(session, actor, "create", "book", book.id, after=snapshot(book))
+    log.info("registered book %s: %s %s %s vol. %s", book.id, office_code, kind, era, volume)
+    return book
+
+
+# --------------------------------------------------------------------------- pages
+def register_page(
+    session: Session,
+    book: Book,
+    page_no: int,
+    image_path: str | Path,
+    sha256: str,
+    width: int,
+    height: int,
+    actor: str = SYSTEM,
+    *,
+    batch_id: int | None = None,
+    quality: dict[str, Any] | None = None,
+) -> tuple[Page, bool]:
+    """Register a page image of ``book``; the same image (sha256) twice in a book returns the first page.
+
+    Returns ``(page, created)``; the same image in another book is a new page.
+    """
+    digest = sha256.strip().lower()
+    if not _SHA256.match(digest):
+        raise InputError(
+            f"{sha256!r} is not a SHA-256 hex digest", hint="pass hashlib.sha256(data).hexdigest()"
+        )
+    if page_no < 0 or width <= 0 or height <= 0:
+        raise InputError(
+            f"page {page_no} of {image_path} has an impossible number or size ({width}×{height})",
+            hint="pass the page number and the image's pixel size",
+        )
+    values = {
+        "book_id": book.id,
+        "batch_id": batch_id,
+        "page_no": page_no,
+        "sha256": digest,
+        "image_path": str(image_path),
+        "width": width,
+        "height": height,
+        "quality": quality or {},
+        "status": PageStatus.INGESTED,
+        "created_at": utcnow(),
+    }
+    new_id = _insert_ignore(session, Page, values, ["book_id", "sha256"])
+    if new_id is None:
+        existing = session.scalars(select(Page).where(Page.book_id == book.id, Page.sha256 == digest)).one()
+        log.info(
+            "%s is the same image as page %s of book %s; not added again",
+            image_path,
+            existing.page_no,
+            book.id,
+        )
+        return existing, False
+    page = session.get(Page, new_id)
+    assert page is not None
+    audit(session, actor, "create", "page", page.id, after=snapshot(page))
+    return page, True
+
+
+# --------------------------------------------------------------------------- summary
+def book_summary(session: Session, office_code: str | None = None) -> list[BookSummary]:
+    """Every book (of one office, if given) with its pages and records by state, in priority order."""
+    books_q = select(Book, Office.name).join(Office, Book.office_code == Office.code)
+    if office_code is not None:
+        books_q = books_q.where(Book.office_code == office_code)
+    pages = dict(session.execute(select(Page.book_id, func.count()).group_by(Page.book_id)).all())
+    records: dict[int, dict[str, int]] = {}
+    by_state = select(Record.book_id, Record.state, func.count()).group_by(Record.book_id, Record.state)
+    for book_id, state, count in session.execute(by_state):
+        records.setdefault(book_id, {})[str(state)] = count
+    priority = {t.value: i for i, t in enumerate(BookType)}
+    rows = [
+        BookSummary(
+            book_id=book.id,
+            office_code=book.office_code,
+            office_name=office_name,
+            book_type=str(book.book_type),
+            era=book.era,
+            volume=book.volume,
+            status=str(book.status),
+            pages=pages.get(book.id, 0),
+            records={s.value: records.get(book.id, {}).get(s.value, 0) for s in RecordState},
+        )
+        for book, office_name in session.execute(books_q)
+    ]
+    rows.sort(key=lambda r: (r.office_code, priority[r.book_type], r.era, r.volume))
+    return rows

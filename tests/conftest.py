@@ -1,0 +1,93 @@
+"""Database fixtures: every ``db_url`` test runs on SQLite and on PostgreSQL (marker ``postgres``).
+
+PostgreSQL is the server at ``SOHOA_TEST_PG_URL`` (default the local one); each test gets a fresh database,
+dropped afterwards. An unreachable server fails the test (deselect with ``-m "not postgres"``).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from loaders.db import make_engine, session_scope, upgrade
+from loaders.registry import register_book, sync_offices
+from sohoa.config import Office
+
+PG_ADMIN_URL = os.environ.get("SOHOA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def _pg_database() -> Iterator[str]:
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 10})
+    name = f"sohoa_test_{uuid.uuid4().hex[:12]}"
+    problem = None
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except SQLAlchemyError as exc:
+        problem = f"{exc.__class__.__name__}: {str(getattr(exc, 'orig', exc)).strip().splitlines()[0]}"
+    if problem is not None:
+        admin.dispose()
+        shown = make_url(PG_ADMIN_URL).render_as_string(hide_password=True)
+        pytest.fail(
+            f"PostgreSQL tests need a server at {shown} ({problem}); start it, set SOHOA_TEST_PG_URL, "
+            'or deselect them with -m "not postgres"',
+            pytrace=False,
+        )
+    try:
+        yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty database (not migrated)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'sohoa.db'}"
+    else:
+        yield from _pg_database()
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """An engine on a database migrated to head."""
+    upgrade(db_url)
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+OFFICES = [
+    {"code": "04", "name": "Cao Bằng", "level": "province", "kind": "tỉnh", "parent_code": None},
+    {
+        "code": "040",
+        "name": "Thành phố Cao Bằng",
+        "level": "district",
+        "kind": "thành phố",
+        "parent_code": "04",
+    },
+    {"code": "01234", "name": "Phường Hợp Giang", "level": "commune", "kind": "phường", "parent_code": "040"},
+    {"code": "01235", "name": "Xã Chu Trinh", "level": "commune", "kind": "xã", "parent_code": "040"},
+]
+
+
+@pytest.fixture
+def offices() -> list[Office]:
+    """A small office tree (province, district, two communes), as ``sohoa.config.offices()`` returns it."""
+    return [Office(**o) for o in OFFICES]
+
+
+@pytest.fixture
+def book_id(engine: Engine, offices: list[Office]) -> int:
+    """The id of a registered birth book of commune 01234 in a database with the offices above."""
+    with session_scope(engine) as session:
+        sync_offices(session, offices)
+        return register_book(session, "01234", "birth", "2006-2015", "1", 2006, 2010).id
