@@ -1,0 +1,1 @@
+"""Person mentions → persons: blocking, comparisons, constraints, thresholds, evidence (issue: linking)."""

@@ -1,0 +1,1 @@
+"""Progress and statistics per era, book group and office (issue: reports)."""

@@ -1,0 +1,1 @@
+"""The reviewers' web app: FastAPI, server-rendered templates (issue: review and approval)."""
