@@ -86,7 +86,7 @@ def run_demo(out_dir: Path, *, seed: int) -> None:
     with db.session_scope(engine) as session:
         rows = registry.book_summary(session)
     table = Table(title="Sổ đã đăng ký")
-    for col in ("cơ quan", "loại sổ", "giai đoạn", "quyển", "trang", "bản ghi"):
+    for col in ("cơ quan", "loại sổ", "giai đoạn", "quyển", "trang", "bản ghi đã nhập"):
         table.add_column(col)
     for row in rows:
         table.add_row(
@@ -98,6 +98,7 @@ def run_demo(out_dir: Path, *, seed: int) -> None:
             str(sum(row.records.values())),
         )
     out.print(table)
+    out.print("Records are entered by OCR, which joins the demo with the OCR and flows issues.")
     out.print("[bold]Where to look next:[/]")
     out.print(
         f"  • page images and ground truth: {out_dir}/books/, {out_dir}/truth.jsonl, {out_dir}/manifest.json"
