@@ -1,0 +1,305 @@
+"""The one OCR engine interface, its output, field confidence and the calibration hook.
+
+Every engine reads one crop (a cell, a line after a label) and returns a :class:`Recognition`: the text
+(Unicode NFC), a field confidence in 0..1 and the words with their own confidence and box. Engines never
+restrict the character set (whitelists break Tesseract's LSTM decoder): digits and dates are checked after
+recognition by ``normalize/``.
+
+The field confidence is the *lowest* word confidence (one doubtful word makes the field doubtful), passed
+through :func:`calibrate`, which maps it per field type to "probability that the field is exactly right"
+once a calibration table measured on sample pages is installed (identity until then).
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import logging
+import math
+import unicodedata
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final, Literal, NamedTuple
+
+import cv2
+import numpy as np
+
+from sohoa.errors import ConfigError, SohoaError
+from sohoa.fields import FIELD_TYPES
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["line", "block", "word"]
+MODES: Final[tuple[str, ...]] = ("line", "block", "word")
+BBox = tuple[int, int, int, int]  # x, y, width, height in the pixels of the image given to the engine
+
+
+class EngineUnavailable(ConfigError):
+    """The OCR engine or its Vietnamese model is not installed or cannot start."""
+
+
+class OcrEngineError(SohoaError):
+    """The OCR engine failed on an image."""
+
+
+class Word(NamedTuple):
+    """One recognized word: text, confidence 0..1 and box (x, y, w, h)."""
+
+    text: str
+    confidence: float
+    bbox: BBox
+
+
+@dataclass(frozen=True, slots=True)
+class Recognition:
+    """What an engine read in one crop."""
+
+    text: str
+    confidence: float  # calibrated field confidence, 0..1
+    words: tuple[Word, ...] = ()
+    raw_confidence: float = 0.0  # before calibration
+    mode: Mode = "line"
+    kind: str = "text"
+    blank: bool = False  # the crop had no ink, so the engine did not run (confidence 1: surely empty)
+
+    @property
+    def empty(self) -> bool:
+        """True when nothing was read."""
+        return not self.text.strip()
+
+    @property
+    def bbox(self) -> BBox | None:
+        """The box around every word, or None when nothing was read."""
+        if not self.words:
+            return None
+        x0 = min(w.bbox[0] for w in self.words)
+        y0 = min(w.bbox[1] for w in self.words)
+        x1 = max(w.bbox[0] + w.bbox[2] for w in self.words)
+        y1 = max(w.bbox[1] + w.bbox[3] for w in self.words)
+        return (x0, y0, x1 - x0, y1 - y0)
+
+
+# --------------------------------------------------------------------------- confidence
+def field_confidence(words: Iterable[Word]) -> float:
+    """The raw field confidence: the lowest word confidence (0.0 when there is no word)."""
+    confs = [w.confidence for w in words]
+    return min(confs) if confs else 0.0
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Maps a raw confidence to a calibrated one per field type, by linear interpolation between points.
+
+    ``points[kind]`` is a sorted sequence of (raw, calibrated) pairs; the key ``"*"`` applies to every type
+    without its own table; without any table the raw confidence is returned unchanged. A later step measures
+    the tables on sample pages (of the fields with raw confidence near r, what share was exactly right).
+    """
+
+    points: Mapping[str, Sequence[tuple[float, float]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for kind, pts in self.points.items():
+            if kind != "*" and kind not in FIELD_TYPES:
+                raise ValueError(
+                    f"calibration for unknown field type {kind!r}; expected one of {FIELD_TYPES}"
+                )
+            xs = [p[0] for p in pts]
+            if not pts or xs != sorted(xs):
+                raise ValueError(
+                    f"calibration points of {kind!r} must be non-empty and sorted by raw confidence"
+                )
+
+    def __call__(self, confidence: float, kind: str) -> float:
+        pts = self.points.get(kind) or self.points.get("*")
+        if not pts:
+            return _clip01(confidence)
+        xs = [p[0] for p in pts]
+        i = bisect.bisect_left(xs, confidence)
+        if i <= 0:
+            return _clip01(pts[0][1])
+        if i >= len(pts):
+            return _clip01(pts[-1][1])
+        (x0, y0), (x1, y1) = pts[i - 1], pts[i]
+        t = 0.0 if x1 == x0 else (confidence - x0) / (x1 - x0)
+        return _clip01(y0 + t * (y1 - y0))
+
+    @classmethod
+    def from_json(cls, path: Path) -> Calibration:
+        """Read ``{"kind": [[raw, calibrated], ...], ...}`` from a JSON file."""
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            points = {k: [(float(a), float(b)) for a, b in v] for k, v in raw.items()}
+            return cls(points)
+        except (OSError, ValueError, TypeError, AttributeError) as exc:
+            raise ConfigError(
+                f"calibration file {path} cannot be used: {exc}",
+                hint='expected {"<field type>": [[raw, calibrated], ...]}',
+            ) from None
+
+    def to_json(self, path: Path) -> None:
+        path.write_text(json.dumps({k: [list(p) for p in v] for k, v in self.points.items()}, indent=1))
+
+
+_calibration = Calibration()
+
+
+def set_calibration(calibration: Calibration) -> None:
+    """Install the calibration every engine without its own uses."""
+    global _calibration
+    _calibration = calibration
+
+
+def calibrate(confidence: float, kind: str) -> float:
+    """The calibrated confidence of a field of type ``kind`` (identity until a table is installed)."""
+    return _calibration(confidence, kind)
+
+
+def _clip01(x: float) -> float:
+    return 0.0 if math.isnan(x) else min(1.0, max(0.0, float(x)))
+
+
+# --------------------------------------------------------------------------- text clean-up
+def clean_text(lines: Iterable[str], mode: Mode) -> str:
+    """NFC, trimmed lines, no empty lines; lines joined by newlines in block mode, by spaces otherwise."""
+    kept = [" ".join(unicodedata.normalize("NFC", line).split()) for line in lines]
+    kept = [line for line in kept if line]
+    return ("\n" if mode == "block" else " ").join(kept)
+
+
+# --------------------------------------------------------------------------- the interface
+class OcrEngine(ABC):
+    """Reads one crop. Subclasses implement :meth:`_read`; :meth:`recognize` does the rest.
+
+    ``pad`` white pixels are added around every crop (Tesseract misreads text that touches the edge);
+    crops whose height is under ``min_height`` are enlarged to it first. Word boxes are given back in the
+    caller's pixels. A crop without ink (darkest and lightest pixels closer than ``blank_contrast``) is not
+    read at all: Tesseract invents a character or two on empty crops.
+    """
+
+    name: str = "engine"
+
+    def __init__(
+        self,
+        *,
+        pad: int = 10,
+        min_height: int = 24,
+        blank_contrast: int = 40,
+        calibration: Calibration | None = None,
+    ) -> None:
+        self.pad = pad
+        self.min_height = min_height
+        self.blank_contrast = blank_contrast
+        self.calibration = calibration
+
+    def recognize(self, image: np.ndarray, *, mode: Mode = "line", kind: str = "text") -> Recognition:
+        """Read ``image`` (gray or BGR uint8): ``mode`` is one line, a block of lines or one word;
+        ``kind`` the field type (of :data:`sohoa.fields.FIELD_TYPES`), used for calibration."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+        if kind not in FIELD_TYPES:
+            raise ValueError(f"kind must be a field type of sohoa.fields.FIELD_TYPES, not {kind!r}")
+        gray = _as_gray(image)
+        if gray.shape[0] < 2 or gray.shape[1] < 2 or is_blank(gray, self.blank_contrast):
+            return self._blank(mode, kind)
+        scale = 1.0
+        if gray.shape[0] < self.min_height:
+            scale = self.min_height / gray.shape[0]
+            gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+        if self.pad:
+            gray = cv2.copyMakeBorder(
+                gray, self.pad, self.pad, self.pad, self.pad, cv2.BORDER_CONSTANT, value=255
+            )
+        text, words = self._read(np.ascontiguousarray(gray), mode, kind)
+        mapped = tuple(
+            Word(w.text, _clip01(w.confidence), _unmap(w.bbox, self.pad, scale, image.shape)) for w in words
+        )
+        return self._result(text, mapped, mode, kind)
+
+    def _result(self, text: str, words: tuple[Word, ...], mode: Mode, kind: str) -> Recognition:
+        raw = field_confidence(words) if text.strip() else 0.0
+        conf = self.calibration(raw, kind) if self.calibration is not None else calibrate(raw, kind)
+        return Recognition(text=text, confidence=conf, words=words, raw_confidence=raw, mode=mode, kind=kind)
+
+    def _blank(self, mode: Mode, kind: str) -> Recognition:
+        conf = self.calibration(1.0, kind) if self.calibration is not None else calibrate(1.0, kind)
+        return Recognition(text="", confidence=conf, raw_confidence=1.0, mode=mode, kind=kind, blank=True)
+
+    @abstractmethod
+    def _read(self, gray: np.ndarray, mode: Mode, kind: str) -> tuple[str, list[Word]]:
+        """Text (cleaned with :func:`clean_text`) and words (confidence 0..1, boxes in ``gray``'s pixels)."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release what the engine holds (nothing by default)."""
+
+
+def _as_gray(image: np.ndarray) -> np.ndarray:
+    if not isinstance(image, np.ndarray) or image.size == 0:
+        raise ValueError("image must be a non-empty numpy array")
+    if image.dtype != np.uint8:
+        raise ValueError(f"image must be uint8, not {image.dtype}")
+    if image.ndim == 2:
+        return image
+    if image.ndim == 3 and image.shape[2] == 3:
+        return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    if image.ndim == 3 and image.shape[2] == 4:
+        return cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY)
+    if image.ndim == 3 and image.shape[2] == 1:
+        return image[:, :, 0]
+    raise ValueError(f"image must be gray or BGR, not shape {image.shape}")
+
+
+def is_blank(gray: np.ndarray, contrast: int = 40) -> bool:
+    """True when a gray crop holds no ink: its 0.5th and 99.5th percentiles differ by less than ``contrast``."""
+    step = max(1, int(math.sqrt(gray.size / 20_000)))
+    sample = gray[::step, ::step]
+    lo, hi = np.percentile(sample, (0.5, 99.5))
+    return bool(hi - lo < contrast)
+
+
+def _unmap(bbox: BBox, pad: int, scale: float, shape: tuple[int, ...]) -> BBox:
+    """A box in the padded, scaled crop back to the caller's pixels (clipped to the image)."""
+    h, w = shape[:2]
+    x0 = max(0, min(w, round((bbox[0] - pad) / scale)))
+    y0 = max(0, min(h, round((bbox[1] - pad) / scale)))
+    x1 = max(0, min(w, round((bbox[0] + bbox[2] - pad) / scale)))
+    y1 = max(0, min(h, round((bbox[1] + bbox[3] - pad) / scale)))
+    return (x0, y0, x1 - x0, y1 - y0)
+
+
+# --------------------------------------------------------------------------- Tesseract's model files
+_SEARCH: Final[tuple[str, ...]] = (
+    "/usr/share/tesseract-ocr/*/tessdata",
+    "/usr/share/tessdata",
+    "/usr/local/share/tessdata",
+    "/usr/local/share/tesseract-ocr/*/tessdata",
+    "/opt/homebrew/share/tessdata",
+)
+
+
+def find_tessdata(lang: str = "vie") -> Path:
+    """The folder holding ``<lang>.traineddata`` for every language of ``lang`` ("vie", "vie+eng").
+
+    ``TESSDATA_PREFIX`` first (the folder itself, or its ``tessdata`` subfolder), then the usual system
+    places, newest Tesseract version first.
+    """
+    import glob
+    import os
+
+    needed = [part for part in lang.split("+") if part]
+    candidates: list[Path] = []
+    prefix = os.environ.get("TESSDATA_PREFIX")
+    if prefix:
+        candidates += [Path(prefix), Path(prefix) / "tessdata"]
+    for pattern in _SEARCH:
+        candidates += [Path(p) for p in sorted(glob.glob(pattern), reverse=True)]
+    for folder in candidates:
+        if all((folder / f"{part}.traineddata").is_file() for part in needed):
+            return folder
+    looked = ", ".join(str(c) for c in candidates) or "nowhere"
+    raise EngineUnavailable(
+        f"the Tesseract model {lang!r} was not found (looked in {looked})",
+        hint="install it (apt-get install tesseract-ocr-vie) or set TESSDATA_PREFIX to the folder "
+        "holding vie.traineddata",
+    )
