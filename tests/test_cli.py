@@ -64,6 +64,6 @@ def test_db_upgrade_then_current_on_sqlite(tmp_path: Path) -> None:
 
 def test_samples_make_rejects_bad_arguments(tmp_path: Path) -> None:
     result = run(["samples", "make", "--out", str(tmp_path / "s"), "--eras", "1990s"], {}, tmp_path)
-    assert_one_line_error(result, 2, "1990s")
+    assert_one_line_error(result, 5, "1990s")
     result = run(["samples", "make", "--out", str(tmp_path / "s"), "--style", "crayon"], {}, tmp_path)
     assert result.returncode != 0 and "Traceback" not in result.stderr
