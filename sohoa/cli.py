@@ -142,6 +142,28 @@ def samples_make(
     )
 
 
+# --------------------------------------------------------------------------- ocr
+@app.command("ocr")
+@friendly
+def ocr_images(
+    images: Annotated[list[Path], typer.Argument(help="Page images: PNG, JPEG, TIFF (multi-page) or PDF.")],
+    book_type: Annotated[str, typer.Option("--book-type", help="marriage, birth, parent_recognition, …")],
+    era: Annotated[str, typer.Option(help="Era id: 1976-1999, 1999-2005, 2006-2015 or 2016+.")],
+    layout: Annotated[Path | None, typer.Option(help="The office's own layout YAML.")] = None,
+    engine: Annotated[str, typer.Option(help="tesserocr (default) or pytesseract.")] = "tesserocr",
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per record on stdout.")] = False,
+    debug_dir: Annotated[
+        Path | None, typer.Option(help="Write overlay images of grid, cells and fields.")
+    ] = None,
+) -> None:
+    """Read every field of every record on page images (OCR)."""
+    from ocr.cli_ocr import run_ocr_cli
+
+    code = run_ocr_cli(images, book_type, era, layout, engine, as_json, debug_dir)
+    if code:
+        raise typer.Exit(code)
+
+
 # --------------------------------------------------------------------------- demo
 @app.command("demo")
 @friendly
