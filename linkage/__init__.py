@@ -1,1 +1,47 @@
-"""Person mentions → persons: blocking, comparisons, constraints, thresholds, evidence (issue: linking)."""
+"""Person mentions → persons: blocking, comparisons, constraints, thresholds, evidence (issue: linking).
+
+The pure, in-memory core: :func:`mentions_from_record` builds :class:`Mention` objects from raw field
+texts; :class:`Linker` links them incrementally into a :class:`LinkIndex` and returns a :class:`Decision`
+(with :class:`Evidence`) per mention.
+"""
+
+from linkage.blocking import BLOCKING_FIELDS, DEFAULT_RULES, BlockingError, BlockingRule, block_on
+from linkage.comparisons import (
+    DEFAULT_LEVELS,
+    Evidence,
+    NameFrequencies,
+    compare_birth_date,
+    compare_name_part,
+    score_pair,
+    score_pairs,
+)
+from linkage.constraints import pair_evidence, pair_violation, person_violation
+from linkage.linker import Decision, Linker, LinkIndex, LinkSettings, Suggestion
+from linkage.mention import LINKED_ROLES, Mention, NamePart, mentions_from_record
+
+__all__ = [
+    "BLOCKING_FIELDS",
+    "DEFAULT_LEVELS",
+    "DEFAULT_RULES",
+    "LINKED_ROLES",
+    "BlockingError",
+    "BlockingRule",
+    "Decision",
+    "Evidence",
+    "LinkIndex",
+    "LinkSettings",
+    "Linker",
+    "Mention",
+    "NameFrequencies",
+    "NamePart",
+    "Suggestion",
+    "block_on",
+    "compare_birth_date",
+    "compare_name_part",
+    "mentions_from_record",
+    "pair_evidence",
+    "pair_violation",
+    "person_violation",
+    "score_pair",
+    "score_pairs",
+]

@@ -1,0 +1,262 @@
+"""Comparisons of two mentions, field by field, as levels with Fellegi–Sunter weights.
+
+Each comparison maps a pair to a level (``exact``, ``tone``, ``diacritics_lost``, ``ocr``, ``different``,
+``null`` for a missing value); a level has ``m`` (probability of the level for the same person) and ``u``
+(for different persons), and its weight is ``log2(m / u)``. For exact name matches ``u`` is the name's
+frequency among the mentions (:class:`NameFrequencies`), so a common given name (Hùng) counts less than a
+rare one. Name parts are compared separately; the given name weighs most, Văn/Thị weigh little because
+they are frequent. Fuzzy similarity is computed in bulk with rapidfuzz ``cpdist`` (see :func:`score_pairs`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from linkage.mention import Mention, NamePart
+from normalize import PartialDate
+
+__all__ = [
+    "DEFAULT_LEVELS",
+    "NAME_PARTS",
+    "Evidence",
+    "NameFrequencies",
+    "compare_birth_date",
+    "compare_name_part",
+    "level_weight",
+    "score_pair",
+    "score_pairs",
+]
+
+NAME_PARTS: Final[tuple[str, ...]] = ("given", "middle", "family")
+NULL: Final[str] = "null"
+
+# comparison -> level -> (m, u). "exact" name levels take u from the name frequencies when known.
+DEFAULT_LEVELS: Final[dict[str, dict[str, tuple[float, float]]]] = {
+    "given": {
+        "exact": (0.90, 0.01),
+        "tone": (0.02, 0.002),
+        "diacritics_lost": (0.04, 0.002),
+        "ocr": (0.03, 0.003),
+        "different": (0.002, 0.98),
+    },
+    "middle": {
+        "exact": (0.88, 0.10),
+        "tone": (0.02, 0.01),
+        "diacritics_lost": (0.04, 0.01),
+        "ocr": (0.03, 0.02),
+        "different": (0.03, 0.80),
+    },
+    "family": {
+        "exact": (0.92, 0.10),
+        "tone": (0.01, 0.005),
+        "diacritics_lost": (0.04, 0.01),
+        "ocr": (0.02, 0.01),
+        "different": (0.01, 0.85),
+    },
+    "birth_date": {
+        "exact": (0.85, 0.0001),
+        "year": (0.90, 0.03),
+        "transposed": (0.02, 0.0001),
+        "one_digit": (0.03, 0.001),
+        "year_one_digit": (0.02, 0.1),
+        "different": (0.02, 0.97),
+    },
+    "sex": {"exact": (0.98, 0.5), "different": (0.02, 0.5)},
+    "ethnicity": {"exact": (0.95, 0.4), "different": (0.05, 0.6)},
+    "residence": {"exact": (0.7, 0.08), "different": (0.3, 0.92)},
+}
+MIN_FREQUENCY: Final[float] = 0.0005  # floor of an estimated name frequency (a name seen once)
+
+
+def level_weight(m: float, u: float) -> float:
+    """Log-likelihood ratio in bits."""
+    return math.log2(m / u)
+
+
+class NameFrequencies:
+    """How common each name part is among the mentions seen so far (updated incrementally)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, Counter[str]] = {part: Counter() for part in NAME_PARTS}
+        self.totals: dict[str, int] = dict.fromkeys(NAME_PARTS, 0)
+
+    def add(self, mentions: Iterable[Mention]) -> None:
+        for m in mentions:
+            for part in NAME_PARTS:
+                key = getattr(m, part).key
+                if key:
+                    self.counts[part][key] += 1
+                    self.totals[part] += 1
+
+    def frequency(self, part: str, key: str) -> float | None:
+        """Share of the mentions with this name part, or None when too few mentions were seen to say."""
+        total = self.totals[part]
+        if total < 200:
+            return None
+        return max(self.counts[part][key] / total, MIN_FREQUENCY)
+
+
+def compare_name_part(
+    a: NamePart, b: NamePart, similarity: float | None = None, threshold: float = 0.8
+) -> str:
+    """Level of two name parts: exact / tone / diacritics_lost / ocr / different / null.
+
+    ``similarity`` is the normalized Levenshtein similarity of the loose keys (computed when omitted).
+    ``diacritics_lost`` needs one side without any diacritic: Hùng vs Hưng (both marked) is not a
+    diacritics-lost copy but a different name.
+    """
+    if not a.key or not b.key:
+        return NULL
+    if a.key == b.key or a.loose == b.loose:
+        return "exact"
+    if a.tone_free == b.tone_free:
+        return "tone"
+    if a.ascii == b.ascii and (not a.has_marks or not b.has_marks):
+        return "diacritics_lost"
+    if similarity is None:
+        similarity = Levenshtein.normalized_similarity(a.loose, b.loose)
+    if similarity >= threshold and min(len(a.loose), len(b.loose)) >= 4:
+        return "ocr"
+    return "different"
+
+
+def _one_digit(a: PartialDate, b: PartialDate) -> bool:
+    sa, sb = a.display(), b.display()
+    return len(sa) == len(sb) and sum(x != y for x, y in zip(sa, sb, strict=True)) == 1
+
+
+def compare_birth_date(a: PartialDate | None, b: PartialDate | None) -> str:
+    """exact / year (one side less precise, agreeing) / transposed (day↔month) / one_digit / different.
+
+    ``year_one_digit``: two years alone differing by one digit (1980/1988) — weak, as namesakes born a few
+    years apart are common; ``one_digit`` is kept for dates known to the day or month.
+    """
+    if a is None or b is None:
+        return NULL
+    if a.precision == "day" and b.precision == "day":
+        if a == b:
+            return "exact"
+        if a.year == b.year and a.day == b.month and a.month == b.day:
+            return "transposed"
+        return "one_digit" if _one_digit(a, b) else "different"
+    if a.same_as(b):
+        return "year"
+    if a.precision == b.precision and _one_digit(a, b):
+        return "one_digit" if a.precision == "month" else "year_one_digit"
+    return "different"
+
+
+def _same(a: str | None, b: str | None) -> str:
+    if a is None or b is None:
+        return NULL
+    return "exact" if a == b else "different"
+
+
+@dataclass(slots=True)
+class Evidence:
+    """Why two mentions were judged the same person (or not): levels, weights and their total."""
+
+    mention_id: str
+    other_id: str
+    levels: dict[str, str] = field(default_factory=dict)
+    weights: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # constraints and pair evidence, in words
+    violation: str | None = None  # a hard constraint that forbids the link
+
+    @property
+    def total(self) -> float:
+        return sum(self.weights.values())
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "mention_id": self.mention_id,
+            "other_id": self.other_id,
+            "levels": dict(self.levels),
+            "weights": {k: round(v, 3) for k, v in self.weights.items()},
+            "total": round(self.total, 3),
+            "notes": list(self.notes),
+            "violation": self.violation,
+        }
+
+
+def _weight(
+    levels: dict[str, dict[str, tuple[float, float]]],
+    comparison: str,
+    level: str,
+    frequency: float | None = None,
+) -> float:
+    if level == NULL:
+        return 0.0
+    m, u = levels[comparison][level]
+    if level == "exact" and frequency is not None:
+        u = frequency
+    return level_weight(m, u)
+
+
+def score_pair(
+    a: Mention,
+    b: Mention,
+    *,
+    frequencies: NameFrequencies | None = None,
+    levels: dict[str, dict[str, tuple[float, float]]] | None = None,
+    similarities: Sequence[float] | None = None,
+    threshold: float = 0.8,
+) -> Evidence:
+    """Field-by-field evidence for ``a`` and ``b`` being the same person (no constraints applied)."""
+    table = DEFAULT_LEVELS if levels is None else levels
+    evidence = Evidence(a.id, b.id)
+    for i, part in enumerate(NAME_PARTS):
+        pa, pb = getattr(a, part), getattr(b, part)
+        sim = None if similarities is None else similarities[i]
+        level = compare_name_part(pa, pb, sim, threshold)
+        freq = None
+        if level == "exact" and frequencies is not None:
+            freq = frequencies.frequency(part, pa.key)
+        evidence.levels[part] = level
+        evidence.weights[part] = _weight(table, part, level, freq)
+    for comparison, level in (
+        ("birth_date", compare_birth_date(a.birth_date, b.birth_date)),
+        ("sex", _same(a.sex, b.sex)),
+        ("ethnicity", _same(a.ethnicity, b.ethnicity)),
+        ("residence", _same(a.residence, b.residence)),
+    ):
+        evidence.levels[comparison] = level
+        evidence.weights[comparison] = _weight(table, comparison, level)
+    return evidence
+
+
+def score_pairs(
+    pairs: Sequence[tuple[Mention, Mention]],
+    *,
+    frequencies: NameFrequencies | None = None,
+    levels: dict[str, dict[str, tuple[float, float]]] | None = None,
+    threshold: float = 0.8,
+) -> list[Evidence]:
+    """:func:`score_pair` for many pairs, the name similarities computed at once with ``cpdist``."""
+    if not pairs:
+        return []
+    sims = np.column_stack(
+        [
+            process.cpdist(
+                [getattr(a, part).loose for a, _ in pairs],
+                [getattr(b, part).loose for _, b in pairs],
+                scorer=Levenshtein.normalized_similarity,
+                workers=-1 if len(pairs) > 5000 else 1,
+            )
+            for part in NAME_PARTS
+        ]
+    )
+    return [
+        score_pair(
+            a, b, frequencies=frequencies, levels=levels, similarities=sims[i].tolist(), threshold=threshold
+        )
+        for i, (a, b) in enumerate(pairs)
+    ]

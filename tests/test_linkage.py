@@ -1,0 +1,285 @@
+"""linkage/: comparison levels, blocking rules, constraints, settings and the incremental linker."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from linkage import (
+    BlockingError,
+    Linker,
+    LinkSettings,
+    NameFrequencies,
+    NamePart,
+    block_on,
+    compare_birth_date,
+    compare_name_part,
+    mentions_from_record,
+    pair_evidence,
+    pair_violation,
+    score_pair,
+)
+from linkage.blocking import DEFAULT_RULES, blocking_keys
+from linkage.mention import Mention, tone_free
+from normalize import PartialDate
+
+
+def part(text: str) -> NamePart:
+    return NamePart.of(text)
+
+
+# ------------------------------------------------------------------------------------------- levels
+@pytest.mark.parametrize(
+    ("a", "b", "level"),
+    [
+        ("Hòa", "Hoà", "exact"),  # old and new tone placement
+        ("HÒA", "hòa", "exact"),
+        ("Sỹ", "Sĩ", "exact"),  # loose key: final y after a consonant
+        ("Lâm", "Lầm", "tone"),
+        ("Phương", "Phượng", "tone"),
+        ("Nguyen", "Nguyễn", "diacritics_lost"),
+        ("Van", "Văn", "diacritics_lost"),
+        ("Thắng", "Thẳng", "tone"),
+        ("Nguyễn", "Ngyễn", "ocr"),  # a letter lost
+        ("Phượng", "Phuợng", "ocr"),  # a horn lost: both still marked
+        ("Nam", "Nm", "different"),  # too short to call OCR damage
+        ("Nam", "Lâm", "different"),
+        ("Hùng", "Hưng", "different"),  # both marked: not a lost-diacritics copy
+        ("", "Nam", "null"),
+    ],
+)
+def test_name_part_levels(a: str, b: str, level: str) -> None:
+    assert compare_name_part(part(a), part(b)) == level
+    assert compare_name_part(part(b), part(a)) == level
+
+
+def test_tone_free_keeps_vowel_marks() -> None:
+    assert tone_free("hùng") == "hung"
+    assert tone_free("hưng") == "hưng"
+    assert tone_free("nguyễn") == "nguyên"
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "level"),
+    [
+        (PartialDate(1987, 3, 5), PartialDate(1987, 3, 5), "exact"),
+        (PartialDate(1987), PartialDate(1987, 3, 5), "year"),
+        (PartialDate(1987, 3), PartialDate(1987, 3, 5), "year"),
+        (PartialDate(1987, 3, 5), PartialDate(1987, 5, 3), "transposed"),
+        (PartialDate(1987, 3, 5), PartialDate(1987, 3, 6), "one_digit"),
+        (PartialDate(1987, 3, 5), PartialDate(1981, 3, 5), "one_digit"),
+        (PartialDate(1980), PartialDate(1988), "year_one_digit"),
+        (PartialDate(1987, 3, 5), PartialDate(1990, 11, 20), "different"),
+        (PartialDate(1970), PartialDate(1987, 3, 5), "different"),
+        (None, PartialDate(1987), "null"),
+    ],
+)
+def test_birth_date_levels(a: PartialDate | None, b: PartialDate | None, level: str) -> None:
+    assert compare_birth_date(a, b) == level
+    assert compare_birth_date(b, a) == level
+
+
+def _mention(mid: str, name: str, **kw: Any) -> Mention:
+    parts = name.split(" ")
+    base = Mention(
+        id=mid,
+        record_id=mid,
+        book_type="birth",
+        role="child",
+        name=name,
+        family=part(parts[0]),
+        middle=part(" ".join(parts[1:-1])),
+        given=part(parts[-1]),
+    )
+    return replace(base, **kw)
+
+
+def test_given_name_weighs_most_and_van_little() -> None:
+    a = _mention("a", "Nguyễn Văn Nam")
+    ev_given = score_pair(a, _mention("b", "Nguyễn Văn Lâm"))
+    ev_middle = score_pair(a, _mention("c", "Nguyễn Đức Nam"))
+    ev_family = score_pair(a, _mention("d", "Hoàng Văn Nam"))
+    assert ev_given.total < ev_family.total
+    assert ev_given.total < ev_middle.total
+    assert ev_middle.weights["middle"] > -5 > ev_given.weights["given"]
+
+
+def test_common_given_name_counts_less_than_rare() -> None:
+    freqs = NameFrequencies()
+    common = [_mention(f"h{i}", "Nông Văn Hùng") for i in range(150)]
+    rare = [_mention(f"r{i}", f"Nông Văn Tuân{i}") for i in range(100)]
+    freqs.add([*common, *rare, _mention("x", "Nông Văn Sình")])
+    hung = score_pair(_mention("a", "Nông Văn Hùng"), _mention("b", "Nông Văn Hùng"), frequencies=freqs)
+    sinh = score_pair(_mention("a", "Nông Văn Sình"), _mention("b", "Nông Văn Sình"), frequencies=freqs)
+    assert sinh.weights["given"] > hung.weights["given"] + 5
+    assert freqs.frequency("given", "hùng") == pytest.approx(150 / 251)
+
+
+# ------------------------------------------------------------------------------------------- linker
+BIRTH = {
+    "registration.date": "10/04/1987",
+    "child.full_name": "Nguyễn Văn Nam",
+    "child.birth_date": "05/03/1987",
+    "child.sex": "Nam",
+    "child.ethnicity": "Tày",
+    "mother.full_name": "Hoàng Thị Mai",
+    "mother.birth_year": "1965",
+    "father.full_name": "Nguyễn Văn Sình",
+    "father.birth_year": "1962",
+    "father.residence": "xóm Nà Kéo, xã Ngọc Côn, huyện Trùng Khánh, tỉnh Cao Bằng",
+}
+
+
+def _death(name: str, birth: str) -> dict[str, str]:
+    return {
+        "registration.date": "02/01/2020",
+        "deceased.full_name": name,
+        "deceased.birth_date": birth,
+        "deceased.sex": "Nam",
+        "deceased.ethnicity": "Tày",
+        "deceased.death_date": "01/01/2020",
+    }
+
+
+def _link_two(second: dict[str, str]) -> list[str]:
+    linker = Linker()
+    index = linker.new_index()
+    linker.link(mentions_from_record("birth", BIRTH, "b1"), index)
+    decisions = linker.link(mentions_from_record("death", second, "d1"), index)
+    return [d.action for d in decisions]
+
+
+def test_diacritics_lost_same_birth_date_links() -> None:
+    assert _link_two(_death("Nguyen Van Nam", "05/03/1987")) == ["auto"]
+
+
+def test_different_given_name_same_birth_date_does_not_auto_link() -> None:
+    linker = Linker()
+    index = linker.new_index()
+    linker.link(mentions_from_record("birth", BIRTH, "b1"), index)
+    (decision,) = linker.link(
+        mentions_from_record("death", _death("Nguyễn Văn Lâm", "05/03/1987"), "d1"), index
+    )
+    assert decision.action == "new"
+    assert decision.suggestions  # sent to review, with the evidence
+    assert decision.suggestions[0].evidence.levels["given"] == "different"
+
+
+def test_one_birth_record_per_person() -> None:
+    linker = Linker()
+    index = linker.new_index()
+    linker.link(mentions_from_record("birth", BIRTH, "b1"), index)
+    again = linker.link(mentions_from_record("birth", BIRTH, "b2"), index)
+    child = next(d for d in again if d.mention_id == "b2:child")
+    assert child.action == "new"
+    assert child.rejected and "one birth record" in str(child.rejected[0].evidence.violation)
+    mother = next(d for d in again if d.mention_id == "b2:mother")
+    assert mother.action == "auto"  # a mother may be on many birth records
+    assert mother.evidence is not None and mother.evidence.weights["pair"] > 0
+
+
+def test_mentions_from_record() -> None:
+    mentions = {m.role: m for m in mentions_from_record("birth", BIRTH, "b1")}
+    assert set(mentions) == {"child", "mother", "father"}
+    child, mother, father = mentions["child"], mentions["mother"], mentions["father"]
+    assert child.given.key == "nam" and child.middle.key == "văn" and child.family.ascii == "nguyen"
+    assert child.birth_date == PartialDate(1987, 3, 5) and child.sex == "male"
+    assert mother.sex == "female" and mother.birth_year == 1965
+    assert mother.child_birth_date == PartialDate(1987, 3, 5)
+    assert mother.spouse is not None and mother.spouse[1].key == "sình"
+    assert father.residence == "01481"
+    assert child.registration_date == dt.date(1987, 4, 10)
+    with pytest.raises(ValueError, match="unknown book type"):
+        mentions_from_record("births", BIRTH, "x")
+
+
+# ------------------------------------------------------------------------------------------ blocking
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "at least one field"),
+        (("family_ascii",), "38%"),
+        (("family_ascii", "residence"), "add a given-name"),
+        (("given",), "unknown blocking field"),
+        (("given_ascii", "given_ascii"), "repeated"),
+    ],
+)
+def test_blocking_rule_errors_say_how_to_fix(args: tuple[str, ...], message: str) -> None:
+    with pytest.raises(BlockingError, match=message):
+        block_on(*args)
+
+
+def test_blocking_rule_list_argument() -> None:
+    with pytest.raises(BlockingError, match="separate arguments"):
+        block_on(["given_ascii", "birth_year"])  # type: ignore[arg-type]
+
+
+def test_blocking_keys() -> None:
+    child = mentions_from_record("birth", BIRTH, "b1")[0]
+    keys = blocking_keys(child, DEFAULT_RULES)
+    assert "given_ascii+birth_year=nam|1987" in keys
+    assert "birth_date+sex=1987-03-05|male" in keys
+    assert block_on("given_ascii", "residence").key(child) is None  # no residence: not blocked by it
+
+
+# ------------------------------------------------------------------------------------------ constraints
+def _m(mid: str, role: str, book: str = "birth", **kw: Any) -> Mention:
+    return replace(Mention(id=mid, record_id=mid, book_type=book, role=role), **kw)
+
+
+def test_constraints() -> None:
+    assert "one record" in str(
+        pair_violation(_m("r:a", "mother", record_id="r"), _m("r:b", "child", record_id="r"))
+    )
+    born = _m("c", "child", birth_date=PartialDate(1990, 1, 1))
+    dead = _m("d", "deceased", "death", birth_date=PartialDate(1990, 1, 1), death_date=PartialDate(1989))
+    assert "before" in str(pair_violation(born, dead))
+    mother_young = _m("m", "mother", child_birth_date=PartialDate(2000, 5, 1))
+    assert "aged 10" in str(pair_violation(born, mother_young))
+    assert pair_violation(born, _m("m2", "mother", child_birth_date=PartialDate(2015, 5, 1))) is None
+    dead_father = _m("f0", "deceased", "death", death_date=PartialDate(2010, 1, 1))
+    posthumous = _m("f1", "father", child_birth_date=PartialDate(2010, 9, 1))
+    late = _m("f2", "father", child_birth_date=PartialDate(2012, 9, 1))
+    assert pair_violation(dead_father, posthumous) is None  # within 300 days
+    assert "after" in str(pair_violation(dead_father, late))
+    assert "one death record" in str(pair_violation(dead, _m("d2", "deceased", "death")))
+
+
+def test_pair_evidence_marriage_before_birth() -> None:
+    bride = _m(
+        "b", "bride", "marriage", marriage_date=dt.date(1985, 1, 1), spouse=(part("Nông"), part("Sình"))
+    )
+    mother = _m("m", "mother", child_birth_date=PartialDate(1987, 1, 1), spouse=(part("Nông"), part("Sinh")))
+    weight, notes = pair_evidence(bride, mother, bonus=6, penalty=6)
+    assert weight == 7 and "parents married before the birth" in notes
+    other = _m("o", "mother", child_birth_date=PartialDate(1987, 1, 1), spouse=(part("Nông"), part("Pao")))
+    assert pair_evidence(bride, other, bonus=6, penalty=6)[0] == -6
+
+
+# ------------------------------------------------------------------------------------------ settings
+def test_settings_json_round_trip(tmp_path: object) -> None:
+    from pathlib import Path
+
+    path = Path(str(tmp_path)) / "settings.json"
+    settings = LinkSettings(auto_threshold=20, blocking_rules=[["given_ascii", "birth_year"]])
+    settings.save(path)
+    assert LinkSettings.load(path) == settings
+    with pytest.raises(ValidationError, match="38%"):
+        LinkSettings(blocking_rules=[["family_ascii"]])
+    with pytest.raises(ValidationError, match="lack the comparisons"):
+        LinkSettings(levels={})
+
+
+def test_corroborated() -> None:
+    from linkage.comparisons import Evidence
+    from linkage.linker import corroborated
+
+    bare = Evidence("a", "b", levels={"birth_date": "year", "residence": "null"}, weights={"given": 8.0})
+    assert not corroborated(bare)
+    bare.weights["pair"] = 6.0
+    assert corroborated(bare)
+    assert corroborated(Evidence("a", "b", levels={"birth_date": "exact", "residence": "null"}))
