@@ -200,8 +200,7 @@ class Layout(_Strict):
             raise ValueError("a ledger layout needs 'columns'")
         if self.kind == "form" and not (self.fields or self.checkboxes):
             raise ValueError("a form layout needs 'fields' or 'checkboxes'")
-        keys = [c.field for c in self.columns] + [f.field for f in self.fields]
-        keys += [c.field for c in self.checkboxes]
+        keys = self.field_keys
         for key in keys:
             if not is_valid_key(key, self.book_type):
                 raise ValueError(f"field {key!r} is not a field key of a {self.book_type} record")
@@ -366,15 +365,13 @@ def clear_caches() -> None:
 
 def check_all() -> list[tuple[str, str]]:
     """Load every configuration file; return (file, summary) rows or raise the first ConfigError."""
-    from sohoa.fields import BOOK_TYPES as types
-
     rows = [
         ("eras.yaml", f"{len(eras())} eras"),
         ("book_groups.yaml", " → ".join(g.id for g in book_groups())),
         ("plan.yaml", f"{sum(p.target_records for p in plan().eras):,} records planned"),
         ("offices.yaml", f"{len(offices())} offices of {province().name}"),
     ]
-    for book_type in types:
+    for book_type in BOOK_TYPES:
         for e in eras():
             lay = layout(book_type, e.id)
             rows.append((f"layouts/{book_type}/{e.id}.yaml", f"{lay.kind}, {len(lay.field_keys)} fields"))
