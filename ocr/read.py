@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
@@ -28,6 +28,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from ocr import preprocess as pp
+from ocr.confidence import field_confidence
 from ocr.engines.base import Mode, OcrEngine, OcrEngineError, Recognition, Word, is_blank
 from ocr.layout.form import missed_lines, read_values, remove_leaders
 from ocr.layout.ledger import Cell, LedgerPage, find_grid, ledger_cells, text_lines
@@ -126,8 +127,24 @@ def read_page_full(page: PageImage, layout: Layout, engine: OcrEngine) -> PageRe
     """:func:`read_page`, keeping the prepared page and the grid (for overlays)."""
     prepared = prepare_page(page, verifier=engine)
     if layout.kind == "form":
-        return _read_form(prepared, page, layout, engine)
-    return _read_ledger(prepared, page, layout, engine)
+        result = _read_form(prepared, page, layout, engine)
+    else:
+        result = _read_ledger(prepared, page, layout, engine)
+    kinds = field_kinds(layout)
+    for record in result.records:
+        record.fields = {
+            key: replace(f, confidence=field_confidence(f.text, f.confidence, kinds.get(key, "text"), key))
+            for key, f in record.fields.items()
+        }
+    return result
+
+
+def field_kinds(layout: Layout) -> dict[str, str]:
+    """Field key → field type of a layout (ledger columns, labelled form fields and tick boxes)."""
+    kinds = {c.field: c.type for c in layout.columns}
+    kinds.update({f.field: f.type for f in layout.fields})
+    kinds.update({c.field: "choice" for c in layout.checkboxes})
+    return kinds
 
 
 def _image_name(page: PageImage) -> str:
