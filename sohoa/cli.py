@@ -12,6 +12,7 @@ import typer
 
 from sohoa.console import err, out
 from sohoa.errors import SohoaError
+from sohoa.report_cli import report_app
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,6 +29,7 @@ config_app = typer.Typer(help="Configuration files under configs/.", no_args_is_
 app.add_typer(db_app, name="db")
 app.add_typer(samples_app, name="samples")
 app.add_typer(config_app, name="config")
+app.add_typer(report_app, name="report")
 
 
 def friendly(fn: F) -> F:
@@ -162,6 +164,20 @@ def ocr_images(
     code = run_ocr_cli(images, book_type, era, layout, engine, as_json, debug_dir)
     if code:
         raise typer.Exit(code)
+
+
+# --------------------------------------------------------------------------- link
+@app.command("link")
+@friendly
+def link(
+    office: Annotated[
+        str | None, typer.Option("--office", help="Office code: link only its records (default: all).")
+    ] = None,
+) -> None:
+    """Link the people named in staged and approved records to persons (new or already known)."""
+    from sohoa.link_cli import run_link_cli
+
+    run_link_cli(office=office)
 
 
 # --------------------------------------------------------------------------- demo
