@@ -7,6 +7,8 @@ command -v tesseract >/dev/null 2>&1 || need+=(tesseract-ocr)
 ls /usr/share/tesseract-ocr/*/tessdata/vie.traineddata >/dev/null 2>&1 || need+=(tesseract-ocr-vie)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
+# Debian's Chromium drives the browser tests (review app, HTML reports) through Playwright.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 for extra in ${SOHOA_EXTRA_APT:-}; do dpkg -s "$extra" >/dev/null 2>&1 || need+=("$extra"); done
 
 if [ ${#need[@]} -eq 0 ]; then
