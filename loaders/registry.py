@@ -63,6 +63,24 @@ class BookSummary:
     status: str
     pages: int
     records: dict[str, int] = field(default_factory=dict)
+    page_states: dict[str, int] = field(default_factory=dict)
+    quarantined: list[dict[str, Any]] = field(default_factory=list)  # {page, image, reason}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "book_id": self.book_id,
+            "office": self.office_code,
+            "office_name": self.office_name,
+            "book_type": self.book_type,
+            "era": self.era,
+            "volume": self.volume,
+            "status": self.status,
+            "pages": self.pages,
+            "pages_ok": self.pages - self.page_states.get(PageStatus.QUARANTINED.value, 0),
+            "pages_by_state": self.page_states,
+            "quarantined": self.quarantined,
+            "records": self.records,
+        }
 
     @property
     def total_records(self) -> int:
@@ -197,17 +215,19 @@ def register_page(
     *,
     batch_id: int | None = None,
     quality: dict[str, Any] | None = None,
+    quarantine_reason: str | None = None,
 ) -> tuple[Page, bool]:
     """Register a page image of ``book``; the same image (sha256) twice in a book returns the first page.
 
-    Returns ``(page, created)``; the same image in another book is a new page.
+    Returns ``(page, created)``; the same image in another book is a new page. With ``quarantine_reason``
+    the page is registered as quarantined (its size may then be unknown: 0×0).
     """
     digest = sha256.strip().lower()
     if not _SHA256.match(digest):
         raise InputError(
             f"{sha256!r} is not a SHA-256 hex digest", hint="pass hashlib.sha256(data).hexdigest()"
         )
-    if page_no < 0 or width <= 0 or height <= 0:
+    if page_no < 0 or ((width <= 0 or height <= 0) and quarantine_reason is None):
         raise InputError(
             f"page {page_no} of {image_path} has an impossible number or size ({width}×{height})",
             hint="pass the page number and the image's pixel size",
@@ -221,7 +241,8 @@ def register_page(
         "width": width,
         "height": height,
         "quality": quality or {},
-        "status": PageStatus.INGESTED,
+        "status": PageStatus.INGESTED if quarantine_reason is None else PageStatus.QUARANTINED,
+        "quarantine_reason": quarantine_reason,
         "created_at": utcnow(),
     }
     new_id = _insert_ignore(session, Page, values, ["book_id", "sha256"])
@@ -246,7 +267,17 @@ def book_summary(session: Session, office_code: str | None = None) -> list[BookS
     books_q = select(Book, Office.name).join(Office, Book.office_code == Office.code)
     if office_code is not None:
         books_q = books_q.where(Book.office_code == office_code)
-    pages = dict(session.execute(select(Page.book_id, func.count()).group_by(Page.book_id)).all())
+    page_states: dict[int, dict[str, int]] = {}
+    for book_id, status, count in session.execute(
+        select(Page.book_id, Page.status, func.count()).group_by(Page.book_id, Page.status)
+    ):
+        page_states.setdefault(book_id, {})[str(status)] = count
+    quarantined: dict[int, list[dict[str, Any]]] = {}
+    bad = select(Page.book_id, Page.page_no, Page.image_path, Page.quarantine_reason).where(
+        Page.status == PageStatus.QUARANTINED
+    )
+    for book_id, page_no, image, reason in session.execute(bad.order_by(Page.book_id, Page.page_no)):
+        quarantined.setdefault(book_id, []).append({"page": page_no, "image": image, "reason": reason})
     records: dict[int, dict[str, int]] = {}
     by_state = select(Record.book_id, Record.state, func.count()).group_by(Record.book_id, Record.state)
     for book_id, state, count in session.execute(by_state):
@@ -261,8 +292,10 @@ def book_summary(session: Session, office_code: str | None = None) -> list[BookS
             era=book.era,
             volume=book.volume,
             status=str(book.status),
-            pages=pages.get(book.id, 0),
+            pages=sum(page_states.get(book.id, {}).values()),
             records={s.value: records.get(book.id, {}).get(s.value, 0) for s in RecordState},
+            page_states=page_states.get(book.id, {}),
+            quarantined=quarantined.get(book.id, []),
         )
         for book, office_name in session.execute(books_q)
     ]

@@ -171,13 +171,58 @@ def ocr_images(
 @friendly
 def link(
     office: Annotated[
-        str | None, typer.Option("--office", help="Office code: link only its records (default: all).")
+        str | None,
+        typer.Option(
+            "--office",
+            help="Office code: link only its records and those of the offices under it (default: all). "
+            "Persons are matched against everyone already linked in the office's province.",
+        ),
     ] = None,
 ) -> None:
     """Link the people named in staged and approved records to persons (new or already known)."""
     from sohoa.link_cli import run_link_cli
 
     run_link_cli(office=office)
+
+
+# --------------------------------------------------------------------------- flows
+@app.command("scan")
+@friendly
+def scan(
+    folder: Annotated[Path, typer.Argument(help="Folder of one book's page images (PNG, JPEG, TIFF, PDF).")],
+    office: Annotated[str, typer.Option("--office", help="Office code (GSO), e.g. 01774.")],
+    book_type: Annotated[str, typer.Option("--book-type", help="marriage, birth, parent_recognition, …")],
+    era: Annotated[str, typer.Option(help="Era id: 1976-1999, 1999-2005, 2006-2015 or 2016+.")],
+    volume: Annotated[str, typer.Option(help="The book's volume (quyển số).")],
+    workers: Annotated[int, typer.Option(help="OCR worker processes (one per core).")] = 1,
+    layout: Annotated[Path | None, typer.Option(help="The office's own layout YAML.")] = None,
+    dask: Annotated[str | None, typer.Option(help="Dask scheduler address for the page reads.")] = None,
+) -> None:
+    """Scan one book: register its pages, read them, stage the records, link the persons."""
+    from sohoa.flows_cli import run_scan_cli
+
+    run_scan_cli(
+        folder,
+        office=office,
+        book_type=book_type,
+        era=era,
+        volume=volume,
+        workers=workers,
+        layout_path=layout,
+        dask_address=dask,
+    )
+
+
+@app.command("status")
+@friendly
+def status(
+    office: Annotated[str | None, typer.Option("--office", help="Only this office's books.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+) -> None:
+    """Books with their pages (read, quarantined with the reason) and records per state."""
+    from sohoa.flows_cli import run_status_cli
+
+    run_status_cli(office=office, as_json=as_json)
 
 
 # --------------------------------------------------------------------------- demo

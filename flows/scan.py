@@ -1,0 +1,181 @@
+"""The scan-batch flow: one book's page files → pages registered → OCR per page (one worker per core) →
+records staged → persons linked.
+
+Thin by design: every step is a plain function of ocr/ or loaders/. Database writes happen in the flow's
+process, one transaction per page (the page's records and its ``staged`` state commit together), so a
+crash at any moment leaves each page either fully staged or still pending, and a rerun reads only the
+pending ones. Page reads run as one Prefect task per page on the flow's task runner (threads, processes
+or a Dask cluster: :func:`run_scan` picks it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.futures import as_completed
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
+
+from flows import progress
+from flows.settings import BookRef, ScanParams, database
+from loaders import db, ingest, registry
+from loaders.models import Book, BookStatus, Page
+from loaders.staging import stage_records
+from ocr.inspect import describe_file
+from ocr.job import PageOutcome, read_page_file
+
+DB_RETRIES = 3
+DB_RETRY_DELAY_S = [2.0, 5.0, 15.0]
+
+
+@task(name="register-pages", retries=DB_RETRIES, retry_delay_seconds=DB_RETRY_DELAY_S)
+def register_pages(params: ScanParams) -> tuple[int, int, dict[str, Any]]:
+    """Register the book, a new batch and every page of the files; (book id, batch id, ingest report)."""
+    files = [describe_file(Path(p)) for p in params.files]
+    with db.session_scope(database()) as session:
+        book = _book(session, params.book)
+        batch = ingest.start_batch(session, book, params.source, actor=params.actor)
+        report = ingest.ingest_files(session, book, files, batch_id=batch.id, actor=params.actor)
+        if book.status == BookStatus.REGISTERED:
+            book.status = BookStatus.SCANNING
+        return book.id, batch.id, report.to_dict()
+
+
+def _book(session: Any, ref: BookRef) -> Book:
+    return registry.register_book(
+        session,
+        office_code=ref.office,
+        book_type=ref.book_type,
+        era=ref.era,
+        volume=ref.volume,
+        year_from=ref.year_from,
+        year_to=ref.year_to,
+    )
+
+
+@task(name="pending-pages", retries=DB_RETRIES, retry_delay_seconds=DB_RETRY_DELAY_S)
+def pending_pages(book_id: int) -> list[tuple[int, str, int]]:
+    """(page id, image path, frame) of the book's pages not read yet, in page order."""
+    with db.session_scope(database()) as session:
+        return [
+            (p.id, p.image_path, int(p.quality.get("frame", 0)))
+            for p in ingest.pending_pages(session, book_id)
+        ]
+
+
+@task(name="read-page", task_run_name="read-page-{page_id}")
+def read_page(
+    page_id: int, path: str, frame: int, book_type: str, era: str, layout_path: str | None, engine: str
+) -> PageOutcome:
+    """OCR of one page (runs on a worker: no database here)."""
+    return read_page_file(page_id, path, frame, book_type, era, layout_path=layout_path, engine=engine)
+
+
+@task(name="save-page", retries=DB_RETRIES, retry_delay_seconds=DB_RETRY_DELAY_S)
+def save_page(outcome: PageOutcome, layout_path: str | None, actor: str) -> int:
+    """Stage the page's records, or quarantine it, in one transaction; the number of records staged."""
+    with db.session_scope(database()) as session:
+        page = session.get(Page, outcome.page_id)
+        if page is None or page.status != "ingested":
+            return 0  # already saved by an earlier run
+        if outcome.quarantine_reason:
+            ingest.quarantine_page(
+                session, page, outcome.quarantine_reason, quality=outcome.quality, actor=actor
+            )
+            return 0
+        page.quality = {**page.quality, **outcome.quality}
+        result = stage_records(
+            session,
+            page,
+            outcome.records,
+            actor=actor,
+            layout_path=Path(layout_path) if layout_path else None,
+        )
+        return result.created
+
+
+@task(name="link-persons", retries=DB_RETRIES, retry_delay_seconds=DB_RETRY_DELAY_S)
+def link_persons(office: str, actor: str) -> dict[str, Any]:
+    """Link the people named in the office's new records (incremental)."""
+    from loaders.persons import link_office
+
+    with db.session_scope(database()) as session:
+        summary = link_office(session, office, actor=actor)
+    return summary.to_dict() if hasattr(summary, "to_dict") else dict(vars(summary))
+
+
+@task(name="finish-batch", retries=DB_RETRIES, retry_delay_seconds=DB_RETRY_DELAY_S)
+def finish_batch(book_id: int, batch_id: int, counts: dict[str, Any], actor: str) -> None:
+    """Close the batch with its counts; a book with no page left to read is ``scanned``."""
+    from loaders.models import Batch
+
+    with db.session_scope(database()) as session:
+        batch = session.get(Batch, batch_id)
+        book = session.get(Book, book_id)
+        assert batch is not None and book is not None
+        ingest.finish_batch(session, batch, counts, failed=False, actor=actor)
+        if not ingest.pending_pages(session, book_id) and book.status in (
+            BookStatus.REGISTERED,
+            BookStatus.SCANNING,
+        ):
+            book.status = BookStatus.SCANNED
+
+
+@flow(name="scan-batch", validate_parameters=True)
+def scan_batch(params: ScanParams) -> dict[str, Any]:
+    """Scan one batch of a book (see the module's docstring); returns the batch's counts."""
+    log = get_run_logger()
+    book_id, batch_id, report = register_pages(params)
+    jobs = pending_pages(book_id)
+    log.info(
+        "book %s: %d new pages, %d to read, %d quarantined",
+        book_id,
+        report["new_pages"],
+        len(jobs),
+        len(report["quarantined"]),
+    )
+    layout = str(params.layout_path) if params.layout_path else None
+    futures = [
+        read_page.submit(pid, path, frame, params.book.book_type, params.book.era, layout, params.engine)
+        for pid, path, frame in jobs
+    ]
+    staged = read = 0
+    quarantined = list(report["quarantined"])
+    progress.report("pages", 0, len(jobs))
+    for future in as_completed(futures):
+        outcome: PageOutcome = future.result()
+        staged += save_page(outcome, layout, params.actor)
+        read += 1
+        if outcome.quarantine_reason:
+            quarantined.append({"page_id": outcome.page_id, "reason": outcome.quarantine_reason})
+        progress.report("pages", read, len(jobs))
+    counts: dict[str, Any] = {
+        **report,
+        "pages_read": read,
+        "records_staged": staged,
+        "quarantined": quarantined,
+    }
+    if params.link:
+        counts["linking"] = link_persons(params.book.office, params.actor)
+    finish_batch(book_id, batch_id, counts, params.actor)
+    log.info("book %s batch %s: %s pages read, %s records staged", book_id, batch_id, read, staged)
+    return counts
+
+
+def task_runner(workers: int, dask_address: str | None = None) -> TaskRunner[Any]:
+    """Where page reads run: a Dask cluster at ``dask_address``, else ``workers`` processes (threads for 1)."""
+    if dask_address:
+        from prefect_dask import DaskTaskRunner
+
+        return DaskTaskRunner(address=dask_address)
+    if workers <= 1:
+        return ThreadPoolTaskRunner(max_workers=1)
+    return ProcessPoolTaskRunner(max_workers=workers)
+
+
+def run_scan(params: ScanParams, *, dask_address: str | None = None) -> dict[str, Any]:
+    """Run :func:`scan_batch` with the task runner for ``params.workers``."""
+    runner = task_runner(params.workers, dask_address)
+    result: dict[str, Any] = scan_batch.with_options(task_runner=runner)(params)
+    return result

@@ -1,0 +1,156 @@
+"""``sohoa scan`` and ``sohoa status``: run a scan batch with a progress bar; show books and their pages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from sohoa.console import out
+from sohoa.errors import InputError
+
+#: Extensions of the files a scan folder is read for (the content decides the format; see ocr.load).
+PAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".pdf"})
+
+
+def page_files(folder: Path) -> list[Path]:
+    """The page files of a scan folder, in name order (hidden files skipped)."""
+    if not folder.is_dir():
+        raise InputError(
+            f"{folder} is not a folder", hint="pass the folder that holds the book's page images"
+        )
+    files = sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in PAGE_SUFFIXES
+    )
+    if not files:
+        raise InputError(f"{folder} holds no page images", hint="put the PNG, JPEG, TIFF or PDF scans there")
+    return files
+
+
+def with_progress(run: Any) -> Any:
+    """Call ``run()`` while drawing a progress bar fed by :mod:`flows.progress`."""
+    from flows import progress
+
+    bar = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=out,
+    )
+    tasks: dict[str, Any] = {}
+
+    def update(what: str, done: int, total: int) -> None:
+        if what not in tasks:
+            tasks[what] = bar.add_task(f"Đọc trang ({what})", total=total)
+        bar.update(tasks[what], completed=done, total=total)
+
+    remove = progress.listen(update)
+    try:
+        with bar:
+            return run()
+    finally:
+        remove()
+
+
+def run_scan_cli(
+    folder: Path,
+    *,
+    office: str,
+    book_type: str,
+    era: str,
+    volume: str,
+    workers: int,
+    layout_path: Path | None,
+    dask_address: str | None,
+) -> dict[str, Any]:
+    from flows.scan import run_scan
+    from flows.settings import BookRef, ScanParams
+
+    params = ScanParams(
+        book=BookRef(office=office, book_type=book_type, era=era, volume=volume),
+        files=page_files(folder),
+        source=str(folder),
+        workers=workers,
+        layout_path=layout_path,
+    )
+    _prepare_database()
+    counts: dict[str, Any] = with_progress(lambda: run_scan(params, dask_address=dask_address))
+    out.print(
+        f"Đã đọc {counts['pages_read']} trang, {counts['records_staged']} bản ghi chờ duyệt; "
+        f"{len(counts['quarantined'])} trang cách ly, {len(counts['duplicates'])} trang trùng."
+    )
+    for q in counts["quarantined"]:
+        out.print(f"  [yellow]cách ly[/] {q.get('file') or q.get('page_id')}: {q['reason']}")
+    return counts
+
+
+def _prepare_database() -> None:
+    """Schema at head and offices loaded (both idempotent), so a first scan on a new machine just works."""
+    from loaders import db, registry
+    from sohoa import config
+
+    url = db.database_url()
+    db.upgrade(url)
+    engine = db.make_engine(url)
+    try:
+        with db.session_scope(engine) as session:
+            registry.sync_offices(session, config.offices())
+    finally:
+        engine.dispose()
+
+
+def run_status_cli(*, office: str | None, as_json: bool) -> None:
+    from loaders import db, registry
+
+    engine = db.make_engine(db.database_url())
+    try:
+        db.require_schema(engine)
+        with db.session_scope(engine) as session:
+            if office is not None:
+                registry.get_office(session, office)
+            rows = [r.to_dict() for r in registry.book_summary(session, office)]
+    finally:
+        engine.dispose()
+    if as_json:
+        out.print_json(json.dumps({"books": rows}, ensure_ascii=False))
+        return
+    table = Table(title="Tình trạng số hóa theo sổ")
+    for col in (
+        "cơ quan",
+        "loại sổ",
+        "giai đoạn",
+        "quyển",
+        "trang đạt",
+        "cách ly",
+        "chờ duyệt",
+        "đang duyệt",
+        "đã duyệt",
+        "đã nạp",
+        "từ chối",
+    ):
+        table.add_column(col)
+    for r in rows:
+        rec = r["records"]
+        table.add_row(
+            f"{r['office']} {r['office_name']}",
+            r["book_type"],
+            r["era"],
+            r["volume"],
+            str(r["pages_ok"]),
+            str(len(r["quarantined"])),
+            str(rec["staged"]),
+            str(rec["in_review"]),
+            str(rec["approved"]),
+            str(rec["loaded"]),
+            str(rec["rejected"]),
+        )
+    out.print(table)
+    for r in rows:
+        for q in r["quarantined"]:
+            out.print(f"[yellow]cách ly[/] sổ {r['book_id']} trang {q['page']} ({q['image']}): {q['reason']}")
