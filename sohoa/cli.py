@@ -225,6 +225,18 @@ def status(
     run_status_cli(office=office, as_json=as_json)
 
 
+@app.command("load")
+@friendly
+def load(
+    office: Annotated[str, typer.Option("--office", help="Office code: load its approved records.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Where the export packages are written.")],
+) -> None:
+    """Approved records into the official data, and an export package per book (XLSX + PDFs + checksums)."""
+    from sohoa.load_cli import run_load_cli
+
+    run_load_cli(office=office, out_dir=out_dir)
+
+
 # --------------------------------------------------------------------------- demo
 @app.command("demo")
 @friendly
