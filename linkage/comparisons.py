@@ -29,8 +29,11 @@ __all__ = [
     "Evidence",
     "NameFrequencies",
     "compare_birth_date",
+    "compare_id_number",
     "compare_name_part",
+    "compare_residence",
     "level_weight",
+    "locality",
     "score_pair",
     "score_pairs",
 ]
@@ -65,13 +68,22 @@ DEFAULT_LEVELS: Final[dict[str, dict[str, tuple[float, float]]]] = {
         "exact": (0.85, 0.0001),
         "year": (0.90, 0.03),
         "transposed": (0.02, 0.0001),
-        "one_digit": (0.03, 0.001),
-        "year_one_digit": (0.02, 0.1),
-        "different": (0.02, 0.97),
+        "one_digit": (0.03, 0.01),
+        "year_one_digit": (0.01, 0.1),
+        "different": (0.002, 0.97),
     },
     "sex": {"exact": (0.98, 0.5), "different": (0.02, 0.5)},
     "ethnicity": {"exact": (0.95, 0.4), "different": (0.05, 0.6)},
-    "residence": {"exact": (0.7, 0.08), "different": (0.3, 0.92)},
+    # "office"/"elsewhere": a side without a residence placed by its record's commune office; the u of
+    # "office" is the share of mentions placed in that commune (one commune's books: no evidence at all)
+    "residence": {
+        "exact": (0.7, 0.08),
+        "different": (0.3, 0.92),
+        "office": (0.6, 0.08),
+        "elsewhere": (0.25, 0.92),
+    },
+    # CMND / CCCD numbers of one kind: one per person
+    "id_number": {"exact": (0.95, 0.00001), "different": (0.03, 0.99)},
 }
 MIN_FREQUENCY: Final[float] = 0.0005  # floor of an estimated name frequency (a name seen once)
 
@@ -81,12 +93,21 @@ def level_weight(m: float, u: float) -> float:
     return math.log2(m / u)
 
 
+def locality(m: Mention) -> str | None:
+    """The commune of a mention: its residence, else the commune office that registered its record."""
+    if m.residence:
+        return m.residence
+    return m.office if m.office and len(m.office) == 5 else None
+
+
 class NameFrequencies:
-    """How common each name part is among the mentions seen so far (updated incrementally)."""
+    """How common each name part (and each commune) is among the mentions seen so far (incremental)."""
 
     def __init__(self) -> None:
         self.counts: dict[str, Counter[str]] = {part: Counter() for part in NAME_PARTS}
         self.totals: dict[str, int] = dict.fromkeys(NAME_PARTS, 0)
+        self.places: Counter[str] = Counter()
+        self.places_total = 0
 
     def add(self, mentions: Iterable[Mention]) -> None:
         for m in mentions:
@@ -95,6 +116,16 @@ class NameFrequencies:
                 if key:
                     self.counts[part][key] += 1
                     self.totals[part] += 1
+            place = locality(m)
+            if place:
+                self.places[place] += 1
+                self.places_total += 1
+
+    def place_frequency(self, place: str) -> float | None:
+        """Share of the placed mentions in this commune, or None when too few were seen to say."""
+        if self.places_total < 200:
+            return None
+        return max(self.places[place] / self.places_total, MIN_FREQUENCY)
 
     def frequency(self, part: str, key: str) -> float | None:
         """Share of the mentions with this name part, or None when too few mentions were seen to say."""
@@ -154,6 +185,23 @@ def compare_birth_date(a: PartialDate | None, b: PartialDate | None) -> str:
     return "different"
 
 
+def compare_residence(a: Mention, b: Mention) -> str:
+    """exact / different (both residences known), else office / elsewhere (a commune office stands in)."""
+    if a.residence and b.residence:
+        return "exact" if a.residence == b.residence else "different"
+    la, lb = locality(a), locality(b)
+    if la is None or lb is None:
+        return NULL
+    return "office" if la == lb else "elsewhere"
+
+
+def compare_id_number(a: str | None, b: str | None) -> str:
+    """exact / different for two numbers of one kind (CMND or CCCD); null otherwise."""
+    if a is None or b is None or a.partition(":")[0] != b.partition(":")[0]:
+        return NULL
+    return "exact" if a == b else "different"
+
+
 def _same(a: str | None, b: str | None) -> str:
     if a is None or b is None:
         return NULL
@@ -196,7 +244,7 @@ def _weight(
     if level == NULL:
         return 0.0
     m, u = levels[comparison][level]
-    if level == "exact" and frequency is not None:
+    if level in ("exact", "office") and frequency is not None:
         u = frequency
     return level_weight(m, u)
 
@@ -226,10 +274,15 @@ def score_pair(
         ("birth_date", compare_birth_date(a.birth_date, b.birth_date)),
         ("sex", _same(a.sex, b.sex)),
         ("ethnicity", _same(a.ethnicity, b.ethnicity)),
-        ("residence", _same(a.residence, b.residence)),
+        ("residence", compare_residence(a, b)),
+        ("id_number", compare_id_number(a.id_number, b.id_number)),
     ):
+        place = locality(a)
+        freq = None
+        if level == "office" and frequencies is not None and place is not None:
+            freq = frequencies.place_frequency(place)
         evidence.levels[comparison] = level
-        evidence.weights[comparison] = _weight(table, comparison, level)
+        evidence.weights[comparison] = _weight(table, comparison, level, freq)
     return evidence
 
 

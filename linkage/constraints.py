@@ -3,7 +3,7 @@
 Hard constraints forbid a link whatever the names say: two mentions of one record are two persons; one
 birth record and one death record per person (one-to-one); nobody acts after death (a father may be named
 on a birth up to 300 days after his death) or dies before being born; a mother is aged 14–50 at her
-child's birth. Soft evidence adds weight: the spouse named beside a mention (a birth's father beside the
+child's birth (a recognition's parent too, by the parent's sex). Soft evidence adds weight: the spouse named beside a mention (a birth's father beside the
 mother, a marriage's groom beside the bride) agreeing on both sides, and the parents married before the
 birth — evidence, never a rule.
 """
@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Final
 
 from linkage.comparisons import compare_name_part
-from linkage.mention import Mention
+from linkage.mention import PARENT_ROLES, Mention
 
 __all__ = [
     "FATHER_SLACK_DAYS",
@@ -33,13 +33,17 @@ FATHER_SLACK_DAYS: Final[int] = 300
 _MATCHING: Final[frozenset[str]] = frozenset({"exact", "tone", "diacritics_lost", "ocr"})
 
 
+def _is_mother(m: Mention) -> bool:
+    return m.role == "mother" or (m.role == "parent" and m.sex == "female")
+
+
 def _acts(m: Mention) -> list[tuple[dt.date, int]]:
     """Dates on which the person of ``m`` was alive (with the slack allowed after death, in days)."""
     out: list[tuple[dt.date, int]] = []
     if m.marriage_date is not None:
         out.append((m.marriage_date, 0))
     if m.child_birth_date is not None:
-        slack = FATHER_SLACK_DAYS if m.role == "father" else 0
+        slack = 0 if _is_mother(m) else FATHER_SLACK_DAYS
         out.append((m.child_birth_date.earliest(), slack))
     return out
 
@@ -52,8 +56,8 @@ def _one_way(x: Mention, y: Mention) -> str | None:
         for day, slack in _acts(y):
             if day > death + dt.timedelta(days=slack):
                 return f"{y.id} acts on {day.isoformat()} after {x.id} died ({x.death_date.display()})"
-    if x.birth_date is not None and y.child_birth_date is not None and y.role in ("mother", "father"):
-        low, high = MOTHER_AGE if y.role == "mother" else FATHER_AGE
+    if x.birth_date is not None and y.child_birth_date is not None and y.role in PARENT_ROLES:
+        low, high = MOTHER_AGE if _is_mother(y) else FATHER_AGE
         age = y.child_birth_date.year - x.birth_date.year
         if not low - 1 <= age <= high + 1:  # ±1: years only
             return f"{y.role} {y.id} would be aged {age} at the child's birth (allowed {low}–{high})"

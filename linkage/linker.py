@@ -16,24 +16,54 @@ as JSON beside every run (:meth:`LinkSettings.save`).
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+import logging
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from linkage.blocking import DEFAULT_RULES, BlockingRule, block_on, blocking_keys
-from linkage.comparisons import DEFAULT_LEVELS, Evidence, NameFrequencies, score_pairs
+from linkage.batch import (
+    COMPARISONS,
+    EXACT,
+    R_OFFICE,
+    RESIDENCE,
+    Blocks,
+    FloatArray,
+    PairScorer,
+    ScoredPairs,
+    candidate_pairs,
+    rule_keys,
+)
+from linkage.blocking import DEFAULT_RULES, BlockingRule, block_on
+from linkage.comparisons import DEFAULT_LEVELS, NAME_PARTS, Evidence, NameFrequencies
 from linkage.constraints import pair_evidence, person_violation
+from linkage.features import FeatureTable, IntArray, Vocabulary, encode
 from linkage.mention import Mention
 
 # A person is scored by its best-matching mention, except that these comparisons take the most conflicting
 # mention's weight: one mention agreeing cannot hide another disagreeing (no chaining through a namesake).
 CONFLICTING: Final[tuple[str, ...]] = ("given", "birth_date")
+COLUMN: Final[dict[str, int]] = {name: column for column, (name, _) in enumerate(COMPARISONS)}
 
-__all__ = ["CONFLICTING", "Decision", "LinkIndex", "LinkSettings", "Linker", "Suggestion", "corroborated"]
+__all__ = [
+    "CONFLICTING",
+    "Decision",
+    "LinkIndex",
+    "LinkSettings",
+    "Linker",
+    "MergeSuggestion",
+    "Suggestion",
+    "corroborated",
+    "link_all",
+]
+
+log = logging.getLogger(__name__)
+CHUNK: Final[int] = 50_000  # new mentions blocked and scored together (bounds the memory of the pairs)
+_OWN_ID: Final[re.Pattern[str]] = re.compile(r"L(\d+)")
 
 
 def _default_levels() -> dict[str, dict[str, tuple[float, float]]]:
@@ -99,16 +129,20 @@ class LinkSettings(BaseModel):
 
 
 def corroborated(evidence: Evidence) -> bool:
-    """False for names agreeing with only a birth year and nothing else to place the person.
+    """False for names agreeing with only a birth year and nothing else that is personal.
 
     A birth's mother or father is known by name and birth year only; against a child of the same name born
-    that year, with no residence to compare and no spouse named on both sides, namesakes are too common
-    for an automatic link: the pair goes to review.
+    that year, namesakes are too common in a province for an automatic link. Personal evidence is a full
+    birth date, an identity number, a residence named on both records, or the spouse named beside both;
+    a commune office alone (``office``) places the person only roughly. Without any: the pair goes to
+    review.
     """
     levels = evidence.levels
-    if evidence.weights.get("pair", 0.0) > 0:
+    if evidence.weights.get("pair", 0.0) > 0 or levels.get("id_number") == "exact":
         return True
-    return not (levels.get("birth_date") == "year" and levels.get("residence") == "null")
+    if levels.get("birth_date") != "year":
+        return True
+    return levels.get("residence") == "exact"
 
 
 @dataclass(slots=True)
@@ -122,6 +156,30 @@ class Suggestion:
 
 
 @dataclass(slots=True)
+class MergeSuggestion:
+    """Two existing persons that look like one: a later mention matched both strongly. Never automatic.
+
+    ``evidence`` holds the mention's evidence against each person; ``mention_id`` is that mention.
+    """
+
+    person_ids: tuple[str, str]
+    mention_id: str
+    evidence: tuple[Evidence, Evidence]
+
+    @property
+    def score(self) -> float:
+        return min(ev.total for ev in self.evidence)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "person_ids": list(self.person_ids),
+            "mention_id": self.mention_id,
+            "score": round(self.score, 3),
+            "evidence": [ev.as_dict() for ev in self.evidence],
+        }
+
+
+@dataclass(slots=True)
 class Decision:
     """What happened to one mention: linked automatically to a person, or a new person (maybe to review)."""
 
@@ -131,114 +189,306 @@ class Decision:
     evidence: Evidence | None = None  # the best evidence for the person chosen (auto)
     suggestions: list[Suggestion] = field(default_factory=list)  # persons a reviewer should consider
     rejected: list[Suggestion] = field(default_factory=list)  # high scores a hard constraint forbade
+    merges: list[MergeSuggestion] = field(default_factory=list)  # persons this mention says are one
 
     @property
     def needs_review(self) -> bool:
-        return bool(self.suggestions)
+        """A reviewer should look: persons to consider, or two persons this mention says are one."""
+        return bool(self.suggestions or self.merges)
 
 
 class LinkIndex:
-    """Everything linked so far, in memory: persons with their mentions, blocks and name frequencies."""
+    """Everything linked so far, in memory: persons, their mentions as rows of codes, blocks, frequencies.
+
+    Rows are appended in the order mentions arrive; ``blocks`` (one dict per rule, hashed key → rows) and
+    the :class:`~linkage.features.FeatureTable` grow with them, so a later :meth:`Linker.link` compares new
+    mentions with every earlier one without rebuilding anything.
+    """
 
     def __init__(self, rules: Sequence[BlockingRule] = DEFAULT_RULES) -> None:
         self.rules = list(rules)
         self.persons: dict[str, list[Mention]] = {}
         self.person_of: dict[str, str] = {}
-        self.blocks: dict[str, list[Mention]] = defaultdict(list)
         self.frequencies = NameFrequencies()
+        self.mentions: list[Mention] = []
+        self.vocab = Vocabulary()
+        self.table = FeatureTable()
+        self.blocks: Blocks = [{} for _ in self.rules]
+        self.person_ids: list[str] = []  # person number -> id
+        self.person_number: dict[str, int] = {}
+        self.person_rows: IntArray = np.zeros(0, dtype=np.int64)  # row -> person number
+        self.merge_suggestions: list[MergeSuggestion] = []
+        self._merged: set[tuple[str, str]] = set()
         self._next = 0
+
+    def __len__(self) -> int:
+        return len(self.mentions)
 
     def new_person_id(self) -> str:
         self._next += 1
         return f"L{self._next:07d}"
 
     def add(self, mention: Mention, person_id: str) -> None:
-        if mention.id in self.person_of:
-            raise ValueError(f"mention {mention.id} is already linked to {self.person_of[mention.id]}")
-        self.persons.setdefault(person_id, []).append(mention)
-        self.person_of[mention.id] = person_id
-        for key in blocking_keys(mention, self.rules):
-            self.blocks[key].append(mention)
+        """Put one already-linked mention in the index (counted in the name frequencies)."""
+        self.add_many([mention], [person_id])
 
-    def candidates(self, mention: Mention) -> list[Mention]:
-        seen: dict[str, Mention] = {}
-        for key in blocking_keys(mention, self.rules):
-            for other in self.blocks.get(key, ()):
-                seen.setdefault(other.id, other)
-        return list(seen.values())
+    def add_many(self, mentions: Sequence[Mention], person_ids: Sequence[str]) -> None:
+        """Load already-linked mentions in bulk (e.g. from the database): no scoring, only indexing."""
+        if len(mentions) != len(person_ids):
+            raise ValueError(f"{len(mentions)} mentions but {len(person_ids)} person ids")
+        self.frequencies.add(mentions)
+        start = self.append_rows(mentions)
+        self.index_rows(start, len(self))
+        for mention, person_id in zip(mentions, person_ids, strict=True):
+            self.assign(start, mention, person_id)
+            start += 1
+
+    def append_rows(self, mentions: Sequence[Mention]) -> int:
+        """Encode ``mentions`` as new rows (not yet in blocks nor persons); returns the first new row."""
+        batch: set[str] = set()
+        for m in mentions:
+            if m.id in self.person_of or m.id in batch:
+                raise ValueError(
+                    f"mention {m.id} is already linked to {self.person_of.get(m.id, 'this batch')}"
+                )
+            batch.add(m.id)
+        start = len(self.mentions)
+        self.mentions.extend(mentions)
+        self.table.extend(encode(mentions, self.vocab))
+        self.person_rows = np.concatenate([self.person_rows, np.full(len(mentions), -1, dtype=np.int64)])
+        return start
+
+    def index_rows(self, start: int, stop: int) -> None:
+        """Put rows ``start:stop`` in the blocks without comparing them with anything."""
+        for rule, block in zip(self.rules, self.blocks, strict=True):
+            rows, keys = rule_keys(self.table, rule, start, stop)
+            for row, key in zip(rows, keys, strict=True):
+                block.setdefault(key, []).append(row)
+
+    def assign(self, row: int, mention: Mention, person_id: str) -> None:
+        number = self.person_number.get(person_id)
+        if number is None:
+            number = self.person_number[person_id] = len(self.person_ids)
+            self.person_ids.append(person_id)
+            self.persons[person_id] = []
+            own = _OWN_ID.fullmatch(person_id)
+            if own is not None:
+                self._next = max(self._next, int(own.group(1)))
+        self.persons[person_id].append(mention)
+        self.person_of[mention.id] = person_id
+        self.person_rows[row] = number
+
+    def suggest_merge(self, merge: MergeSuggestion) -> bool:
+        """Record a merge suggestion once per pair of persons; True when it is new."""
+        key = (min(merge.person_ids), max(merge.person_ids))
+        if key in self._merged:
+            return False
+        self._merged.add(key)
+        self.merge_suggestions.append(merge)
+        return True
 
     def clusters(self) -> list[frozenset[str]]:
         """The persons as sets of mention ids."""
         return [frozenset(m.id for m in ms) for ms in self.persons.values()]
 
 
+@dataclass(slots=True)
+class _Candidate:
+    """A candidate person of one mention: its best pair, the pair's weights and the person's score."""
+
+    person: int
+    pair: int  # index of the best pair in the chunk's ScoredPairs
+    score: float
+    conflicts: dict[str, float] = field(default_factory=dict)  # comparison -> a worse mention's weight
+
+
+@dataclass(slots=True)
+class _Chunk:
+    """The scored pairs of a run of new rows, with what the assignment reads of them."""
+
+    pairs: ScoredPairs
+    start: int
+    bounds: list[int]  # pairs of row r: bounds[r - start] : bounds[r - start + 1]
+    conflict_weights: dict[str, FloatArray]
+
+
 class Linker:
     def __init__(self, settings: LinkSettings | None = None) -> None:
         self.settings = settings or LinkSettings()
         self.rules = self.settings.rules()
+        s = self.settings
+        self.scorer = PairScorer(
+            s.levels, fuzzy_threshold=s.fuzzy_threshold, pair_bonus=s.pair_bonus, pair_penalty=s.pair_penalty
+        )
+        # Persons scoring below this never change a decision (not a suggestion, nor a close runner-up).
+        self.low = min(s.suggest_threshold, s.auto_threshold - s.margin)
 
     def new_index(self) -> LinkIndex:
         return LinkIndex(self.rules)
 
-    def score_person_candidates(self, mention: Mention, index: LinkIndex) -> list[Suggestion]:
-        """Every candidate person with its best evidence (hard violations recorded, not removed), best first."""
-        s = self.settings
-        others = [o for o in index.candidates(mention) if o.id != mention.id]
-        evidences = score_pairs(
-            [(mention, o) for o in others],
-            frequencies=index.frequencies,
-            levels=s.levels,
-            threshold=s.fuzzy_threshold,
-        )
-        best: dict[str, Evidence] = {}
-        worst: dict[tuple[str, str], float] = {}  # (person, comparison) -> most conflicting weight
-        for other, ev in zip(others, evidences, strict=True):
-            for comparison in CONFLICTING:
-                key = (index.person_of[other.id], comparison)
-                worst[key] = min(worst.get(key, 0.0), ev.weights[comparison])
-            weight, notes = pair_evidence(mention, other, bonus=s.pair_bonus, penalty=s.pair_penalty)
-            if notes:
-                ev.weights["pair"] = weight
-                ev.notes.extend(notes)
-            pid = index.person_of[other.id]
-            if pid not in best or ev.total > best[pid].total:
-                best[pid] = ev
-        out = []
-        for pid, ev in best.items():
-            for comparison in CONFLICTING:
-                conflict = worst[(pid, comparison)]
-                if conflict < min(ev.weights[comparison], 0.0):
-                    ev.weights[comparison] = conflict
-                    ev.notes.append(f"{comparison} conflicts with another mention of {pid}")
-            ev.violation = person_violation(mention, index.persons[pid])
-            out.append(Suggestion(pid, ev))
-        out.sort(key=lambda sg: (-sg.score, sg.person_id))
-        return out
-
     def link(self, new_mentions: Iterable[Mention], index: LinkIndex) -> list[Decision]:
         """Link ``new_mentions`` (in order) into ``index``; returns one decision per mention."""
-        s = self.settings
         mentions = list(new_mentions)
         index.frequencies.add(mentions)
+        start = index.append_rows(mentions)
+        self.scorer.prepare(index.vocab, index.frequencies)
         decisions: list[Decision] = []
-        for mention in mentions:
-            scored = self.score_person_candidates(mention, index)
-            allowed = [sg for sg in scored if sg.evidence.violation is None]
-            rejected = [
-                sg for sg in scored if sg.evidence.violation is not None and sg.score >= s.suggest_threshold
-            ]
-            top = allowed[0] if allowed else None
-            runner_up = allowed[1].score if len(allowed) > 1 else float("-inf")
-            if (
-                top is not None
-                and top.score >= s.auto_threshold
-                and runner_up <= top.score - s.margin
-                and (not s.require_corroboration or corroborated(top.evidence))
-            ):
-                decision = Decision(mention.id, top.person_id, "auto", top.evidence, rejected=rejected)
+        for first in range(start, len(index), CHUNK):
+            stop = min(first + CHUNK, len(index))
+            i, j = candidate_pairs(index.table, index.rules, index.blocks, first, stop)
+            pairs = self.scorer.score(index.table, index.vocab, i, j)
+            chunk = _Chunk(
+                pairs,
+                first,
+                np.searchsorted(i, np.arange(first, stop + 1)).tolist(),
+                {c: self.scorer.weights(index.table, pairs, COLUMN[c]) for c in CONFLICTING},
+            )
+            decisions.extend(self._assign_rows(index, chunk, stop))
+            log.debug("linked rows %d-%d: %d candidate pairs", first, stop, len(i))
+        return decisions
+
+    # ----------------------------------------------------------------------------------- assignment
+    def _assign_rows(self, index: LinkIndex, chunk: _Chunk, stop: int) -> list[Decision]:
+        strong = np.flatnonzero(chunk.pairs.total >= self.low)
+        strong_rows = chunk.pairs.i[strong].tolist()
+        groups: dict[int, list[int]] = {}
+        for k, row in zip(strong.tolist(), strong_rows, strict=True):
+            groups.setdefault(row, []).append(k)
+        decisions = []
+        for row in range(chunk.start, stop):
+            mention = index.mentions[row]
+            found = groups.get(row)
+            candidates = self._candidates(index, chunk, row, found) if found else []
+            if candidates:
+                decision = self._decide(index, chunk, mention, candidates)
             else:
-                suggestions = [sg for sg in allowed if sg.score >= s.suggest_threshold][: s.max_suggestions]
-                decision = Decision(mention.id, index.new_person_id(), "new", None, suggestions, rejected)
-            index.add(mention, decision.person_id)
+                decision = Decision(mention.id, index.new_person_id(), "new")
+            index.assign(row, mention, decision.person_id)
             decisions.append(decision)
         return decisions
+
+    def _candidates(self, index: LinkIndex, chunk: _Chunk, row: int, strong: list[int]) -> list[_Candidate]:
+        """The candidate persons scoring at least ``low`` after the conflict rule, with their best pair."""
+        pairs, persons = chunk.pairs, index.person_rows
+        best: dict[int, int] = {}
+        totals = pairs.total
+        for k in strong:
+            person = int(persons[pairs.j[k]])
+            if person not in best or totals[k] > totals[best[person]]:
+                best[person] = k
+        lo, hi = chunk.bounds[row - chunk.start], chunk.bounds[row - chunk.start + 1]
+        slice_persons = persons[pairs.j[lo:hi]]
+        out = []
+        for person, k in best.items():
+            candidate = _Candidate(person, k, float(totals[k]))
+            mask = slice_persons == person
+            for comparison in CONFLICTING:
+                weights = chunk.conflict_weights[comparison]
+                worst = min(float(weights[lo:hi][mask].min()), 0.0)
+                if worst < min(float(weights[k]), 0.0):
+                    candidate.conflicts[comparison] = worst
+            if candidate.conflicts:
+                candidate.score = sum(self._weights(index, chunk, candidate).values())
+            if candidate.score >= self.low:
+                out.append(candidate)
+        return out
+
+    def _weights(self, index: LinkIndex, chunk: _Chunk, candidate: _Candidate) -> dict[str, float]:
+        """The weights of a candidate's best pair, in the order score_pair gives them, conflicts applied."""
+        pairs, k = chunk.pairs, candidate.pair
+        key_i = int(pairs.i[k])
+        out: dict[str, float] = {}
+        for column, level in enumerate(pairs.levels[k].tolist()):
+            comparison = COMPARISONS[column][0]
+            if column < len(NAME_PARTS) and level == EXACT:
+                weight = float(self.scorer.exact[comparison][index.table.parts[comparison].key[key_i]])
+            elif column == RESIDENCE and level == R_OFFICE:
+                weight = float(self.scorer.office[index.table.ints["place"][key_i]])
+            else:
+                weight = float(self.scorer.tables[column][level])
+            out[comparison] = candidate.conflicts.get(comparison, weight)
+        if pairs.pair[k] != 0.0:
+            out["pair"] = float(pairs.pair[k])
+        return out
+
+    def _evidence(self, index: LinkIndex, chunk: _Chunk, mention: Mention, candidate: _Candidate) -> Evidence:
+        """The evidence of a candidate person, as a reviewer sees it."""
+        s = self.settings
+        pairs, k = chunk.pairs, candidate.pair
+        other = index.mentions[int(pairs.j[k])]
+        ev = Evidence(mention.id, other.id)
+        codes = pairs.levels[k].tolist()
+        ev.levels = {name: names[code] for (name, names), code in zip(COMPARISONS, codes, strict=True)}
+        ev.weights = self._weights(index, chunk, candidate)
+        weight, notes = pair_evidence(mention, other, bonus=s.pair_bonus, penalty=s.pair_penalty)
+        if notes:
+            ev.weights["pair"] = weight
+            ev.notes.extend(notes)
+        person_id = index.person_ids[candidate.person]
+        ev.notes.extend(f"{c} conflicts with another mention of {person_id}" for c in candidate.conflicts)
+        return ev
+
+    def _decide(
+        self, index: LinkIndex, chunk: _Chunk, mention: Mention, candidates: list[_Candidate]
+    ) -> Decision:
+        s = self.settings
+        candidates.sort(key=lambda c: (-c.score, index.person_ids[c.person]))
+        violations = [
+            person_violation(mention, index.persons[index.person_ids[c.person]]) for c in candidates
+        ]
+        allowed = [c for c, v in zip(candidates, violations, strict=True) if v is None]
+
+        built: dict[int, Suggestion] = {}
+
+        def suggestion(candidate: _Candidate, violation: str | None = None) -> Suggestion:
+            found = built.get(candidate.person)
+            if found is None:
+                evidence = self._evidence(index, chunk, mention, candidate)
+                evidence.violation = violation
+                found = built[candidate.person] = Suggestion(index.person_ids[candidate.person], evidence)
+            return found
+
+        rejected = [
+            suggestion(c, v)
+            for c, v in zip(candidates, violations, strict=True)
+            if v is not None and c.score >= s.suggest_threshold
+        ]
+        top = suggestion(allowed[0]) if allowed else None
+        runner_up = allowed[1].score if len(allowed) > 1 else float("-inf")
+        merges = self._merges(index, mention, allowed, suggestion)
+        if (
+            top is not None
+            and top.score >= s.auto_threshold
+            and runner_up <= top.score - s.margin
+            and (not s.require_corroboration or corroborated(top.evidence))
+        ):
+            return Decision(mention.id, top.person_id, "auto", top.evidence, rejected=rejected, merges=merges)
+        suggestions = [suggestion(c) for c in allowed if c.score >= s.suggest_threshold][: s.max_suggestions]
+        return Decision(mention.id, index.new_person_id(), "new", None, suggestions, rejected, merges)
+
+    def _merges(
+        self,
+        index: LinkIndex,
+        mention: Mention,
+        allowed: list[_Candidate],
+        suggestion: Callable[[_Candidate], Suggestion],
+    ) -> list[MergeSuggestion]:
+        """A merge suggestion when the mention matches its two best persons at the automatic threshold
+        and nothing forbids those two being one person (new suggestions only, once per pair)."""
+        if len(allowed) < 2 or allowed[1].score < self.settings.auto_threshold:
+            return []
+        first, second = (index.person_ids[c.person] for c in allowed[:2])
+        if any(person_violation(m, index.persons[first]) for m in index.persons[second]):
+            return []
+        evidence = (suggestion(allowed[0]).evidence, suggestion(allowed[1]).evidence)
+        merge = MergeSuggestion((first, second), mention.id, evidence)
+        return [merge] if index.suggest_merge(merge) else []
+
+
+def link_all(
+    mentions: Iterable[Mention], settings: LinkSettings | None = None
+) -> tuple[LinkIndex, list[Decision]]:
+    """Link ``mentions`` from scratch: the index of persons and one decision per mention."""
+    linker = Linker(settings)
+    index = linker.new_index()
+    return index, linker.link(mentions, index)

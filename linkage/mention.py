@@ -21,6 +21,7 @@ from normalize import (
     loose_key,
     normalize_date,
     normalize_ethnicity,
+    normalize_id_number,
     normalize_name,
     normalize_place,
     normalize_sex,
@@ -32,10 +33,26 @@ __all__ = ["LINKED_ROLES", "Mention", "NamePart", "mentions_from_record", "tone_
 
 # Roles whose mentions are linked to persons (the others only name someone, with no other detail).
 LINKED_ROLES: Final[frozenset[str]] = frozenset(
-    {"child", "mother", "father", "bride", "groom", "deceased", "parent", "person", "subject", "guardian"}
+    {
+        "child",
+        "mother",
+        "father",
+        "bride",
+        "groom",
+        "deceased",
+        "parent",
+        "person",
+        "subject",
+        "guardian",
+        "ward",
+    }
 )
 # Sex implied by the role where the law fixes it (a record's own sex field wins when present).
 _ROLE_SEX: Final[dict[str, str]] = {"mother": "female", "bride": "female", "father": "male", "groom": "male"}
+# A recognition's parent.relationship ("Cha" / "Mẹ") gives the parent's sex.
+_RELATIONSHIP_SEX: Final[dict[str, str]] = {"cha": "male", "mẹ": "female"}
+# Roles whose record gives the birth date of their child (age and alive-at-the-birth constraints).
+PARENT_ROLES: Final[frozenset[str]] = frozenset({"mother", "father", "parent"})
 # Role → the role of the spouse named on the same record (pair evidence).
 SPOUSE_ROLE: Final[dict[str, str]] = {
     "mother": "father",
@@ -98,6 +115,8 @@ class Mention:
     marriage_date: dt.date | None = None  # bride and groom: the registration date of the marriage
     child_birth_date: PartialDate | None = None  # mother and father: the child's birth date
     spouse: tuple[NamePart, NamePart] | None = None  # (family, given) of the spouse named on the record
+    office: str | None = None  # code of the registering office (a commune's code places the person)
+    id_number: str | None = None  # "cmnd:123456789" or "cccd:004…" (the kind, then the digits)
 
     @property
     def birth_year(self) -> int | None:
@@ -128,6 +147,26 @@ def _birth(fields: Mapping[str, str], role: str) -> PartialDate | None:
     return None if year is None else PartialDate(year)
 
 
+def _id_number(text: str) -> str | None:
+    if not text.strip():
+        return None
+    value = normalize_id_number(text).value
+    return None if value is None else f"{value.kind}:{value.number}"
+
+
+def _sex(fields: Mapping[str, str], role: str, middle: NamePart) -> str | None:
+    """The record's sex field, else the sex the role or a parent's relationship implies, else Thị → female."""
+    sex_text = fields.get(f"{role}.sex", "")
+    sex: str | None = normalize_sex(sex_text).value if sex_text.strip() else None
+    if sex is None:
+        sex = _ROLE_SEX.get(role)
+    if sex is None and role == "parent":
+        sex = _RELATIONSHIP_SEX.get(fields.get("parent.relationship", "").strip().lower())
+    if sex is None and middle.key == "thị":
+        sex = "female"
+    return sex
+
+
 def _name_parts(text: str) -> tuple[str, NamePart, NamePart, NamePart] | None:
     normalized = normalize_name(text)
     value = normalized.value
@@ -144,11 +183,14 @@ def mentions_from_record(
     era: str = "",
     registration_date: dt.date | None = None,
     roles: Iterable[str] | None = None,
+    office: str | None = None,
 ) -> list[Mention]:
     """The mentions of one record, one per role that names a person (roles without a name are skipped).
 
     ``fields`` maps field keys to raw texts (as OCR read them or as a reviewer approved them).
     ``roles`` restricts the roles (default: the roles of :data:`LINKED_ROLES` the book type has).
+    ``office`` is the registering office's code: a commune office places the persons of its records
+    (people register where they live), evidence where a record gives no residence.
     """
     if book_type not in ROLES_BY_BOOK_TYPE:
         raise ValueError(f"unknown book type {book_type!r}; use one of {sorted(ROLES_BY_BOOK_TYPE)}")
@@ -159,19 +201,16 @@ def mentions_from_record(
         reg = _date(fields.get("registration.date", ""))
         registration_date = None if reg is None else reg.to_date()
     names = {role: _name_parts(fields.get(f"{role}.full_name", "")) for role in ROLES_BY_BOOK_TYPE[book_type]}
-    child_birth = _date(fields.get("child.birth_date", "")) if book_type == "birth" else None
+    child_birth = (
+        _date(fields.get("child.birth_date", "")) if book_type in ("birth", "parent_recognition") else None
+    )
     out: list[Mention] = []
     for role in wanted:
         parts = names.get(role)
         if parts is None:
             continue
         display, family, middle, given = parts
-        sex_text = fields.get(f"{role}.sex", "")
-        sex: str | None = normalize_sex(sex_text).value if sex_text.strip() else None
-        if sex is None:
-            sex = _ROLE_SEX.get(role)
-        if sex is None and middle.key == "thị":
-            sex = "female"
+        sex = _sex(fields, role, middle)
         ethnic_text = fields.get(f"{role}.ethnicity", "")
         group = normalize_ethnicity(ethnic_text).value if ethnic_text.strip() else None
         residence_text = fields.get(f"{role}.residence", "").strip()
@@ -194,8 +233,10 @@ def mentions_from_record(
                 residence=_residence(residence_text) if residence_text else None,
                 death_date=_date(fields.get(f"{role}.death_date", "")) if role == "deceased" else None,
                 marriage_date=registration_date if book_type == "marriage" else None,
-                child_birth_date=child_birth if role in ("mother", "father") else None,
+                child_birth_date=child_birth if role in PARENT_ROLES else None,
                 spouse=None if spouse_parts is None else (spouse_parts[1], spouse_parts[3]),
+                office=office or None,
+                id_number=_id_number(fields.get(f"{role}.id_number", "")),
             )
         )
     return out

@@ -283,3 +283,121 @@ def test_corroborated() -> None:
     bare.weights["pair"] = 6.0
     assert corroborated(bare)
     assert corroborated(Evidence("a", "b", levels={"birth_date": "exact", "residence": "null"}))
+
+
+# ------------------------------------------------------------------------------------------ roles
+RECOGNITION = {
+    "registration.date": "10/04/2005",
+    "parent.full_name": "Nông Văn Sình",
+    "parent.birth_date": "1962",
+    "parent.relationship": "Cha",
+    "parent.id_number": "080123456",
+    "child.full_name": "Nông Thị Hoa",
+    "child.birth_date": "05/03/2001",
+    "child.sex": "Nữ",
+}
+
+
+def test_recognition_parent_has_sex_child_birth_and_id() -> None:
+    parent, child = mentions_from_record("parent_recognition", RECOGNITION, "r1", office="01481")
+    assert (parent.role, parent.sex, parent.id_number) == ("parent", "male", "cmnd:080123456")
+    assert parent.child_birth_date == PartialDate(2001, 3, 5)
+    assert child.child_birth_date is None and parent.office == "01481"
+    too_young = replace(parent, id="p2", record_id="p2", birth_date=PartialDate(1995))
+    assert "aged 6" in str(pair_violation(too_young, _m("c", "child", birth_date=PartialDate(1995))))
+
+
+def test_other_books_name_subject_guardian_and_ward() -> None:
+    fields = {"guardian.full_name": "Hoàng Văn Pao", "ward.full_name": "Hoàng Thị Mỷ"}
+    roles = {m.role for m in mentions_from_record("other", fields, "o1")}
+    assert roles == {"guardian", "ward"}
+
+
+def test_marital_status_person_links_to_bride_by_id_number() -> None:
+    marriage = {
+        "registration.date": "01/02/2010",
+        "bride.full_name": "Lý Thị Mai",
+        "bride.birth_date": "1988",
+        "bride.id_number": "085111222",
+        "groom.full_name": "Hà Văn Tú",
+        "groom.birth_date": "1985",
+    }
+    status = {
+        "registration.date": "01/02/2009",
+        "person.full_name": "Ly Thi Mai",  # diacritics lost
+        "person.birth_date": "1988",
+        "person.id_number": "085 111 222",
+    }
+    linker = Linker()
+    index = linker.new_index()
+    linker.link(mentions_from_record("marriage", marriage, "m1"), index)
+    (decision,) = linker.link(mentions_from_record("marital_status", status, "s1"), index)
+    assert decision.action == "auto" and decision.evidence is not None
+    assert decision.evidence.levels["id_number"] == "exact"
+
+
+def test_office_places_a_person_without_residence() -> None:
+    from linkage.comparisons import compare_residence
+
+    a = _m("a", "child", office="01481")
+    assert compare_residence(a, _m("b", "mother", office="01481")) == "office"
+    assert compare_residence(a, _m("c", "mother", residence="01482")) == "elsewhere"
+    assert compare_residence(a, _m("d", "mother", office="048")) == "null"  # a district office places nobody
+    assert compare_residence(_m("e", "x", residence="1"), _m("f", "y", residence="1", office="2")) == "exact"
+
+
+# ------------------------------------------------------------------------------------------ merges
+def test_mention_matching_two_persons_suggests_a_merge() -> None:
+    mai: dict[str, Any] = {
+        "family": part("Nông"),
+        "middle": part("Thị"),
+        "given": part("Sình"),
+        "sex": "female",
+    }
+    a = _m("a", "mother", **mai, birth_date=PartialDate(1965), residence="01481")
+    b = _m("b", "bride", "marriage", **mai, birth_date=PartialDate(1965, 3, 5), residence="01481")
+    linker = Linker()
+    index = linker.new_index()
+    index.add(a, "L0000001")
+    index.add(b, "L0000002")
+    c = _m("c", "deceased", "death", **mai, birth_date=PartialDate(1965, 3, 5), residence="01481")
+    (decision,) = linker.link([c], index)
+    assert decision.needs_review and decision.merges
+    merge = decision.merges[0]
+    assert set(merge.person_ids) == {"L0000001", "L0000002"} and merge.mention_id == "c"
+    assert all(ev.total >= linker.settings.auto_threshold for ev in merge.evidence)
+    assert index.merge_suggestions == [merge] and merge.as_dict()["score"] == round(merge.score, 3)
+    # linked to the bride (the full birth date), with the mother as the other half of the merge
+    assert decision.action == "auto" and decision.person_id == "L0000002"
+    assert index.new_person_id() == "L0000003"  # ids loaded from outside are never reused
+
+
+def test_no_merge_when_the_two_persons_cannot_be_one() -> None:
+    mai: dict[str, Any] = {
+        "family": part("Nông"),
+        "middle": part("Thị"),
+        "given": part("Sình"),
+        "sex": "female",
+    }
+    births = [
+        _m(f"b{k}", "child", **mai, birth_date=PartialDate(1965, 3, 5), residence="01481") for k in (1, 2)
+    ]
+    linker = Linker()
+    index = linker.new_index()
+    index.add_many(births, ["L0000001", "L0000002"])  # two birth records: two persons by law
+    c = _m("c", "deceased", "death", **mai, birth_date=PartialDate(1965, 3, 5), residence="01481")
+    (decision,) = linker.link([c], index)
+    assert not decision.merges and decision.needs_review
+
+
+def test_add_many_counts_frequencies_and_rejects_duplicates() -> None:
+    linker = Linker()
+    index = linker.new_index()
+    mentions = mentions_from_record("birth", BIRTH, "b1")
+    index.add_many(mentions, ["P1", "P2", "P3"])
+    assert index.frequencies.totals["given"] == 3 and len(index) == 3
+    assert index.person_of["b1:mother"] == "P2"
+    with pytest.raises(ValueError, match="already linked"):
+        index.add(mentions[0], "P9")
+    (again,) = linker.link(mentions_from_record("death", _death("Nguyễn Văn Nam", "05/03/1987"), "d1"), index)
+    assert again.action == "auto" and again.person_id == "P1"
