@@ -45,6 +45,7 @@ BENCH_STAMP := $(VENV)/.bench-$(shell cat requirements-bench.lock | sha256sum | 
 
 bench: bench-deps
 	$(PY) benchmarks/samples_bench.py --pages 100
+	$(PY) benchmarks/report_bench.py --records 1000000 --db both
 
 bench-deps: venv $(BENCH_STAMP)
 
