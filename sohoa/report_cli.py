@@ -83,14 +83,19 @@ def run_report(
     as_of: dt.date | None = None,
 ) -> None:
     """Build one report from the database (SOHOA_DATABASE_URL) and render it in ``fmt``."""
-    from loaders.db import database_url, make_engine, require_schema, session_scope
+    from loaders.db import database_url, make_engine, session_scope, upgrade
+    from loaders.registry import sync_offices
     from reports import Scope, build_report
     from reports.render import render_html, rich_tables, to_csv, to_xlsx
+    from sohoa import config
 
     _check_output(fmt, out_file)
-    engine = make_engine(database_url())
+    url = database_url()
+    upgrade(url)  # a fresh database reports the plan with nothing done yet
+    engine = make_engine(url)
     try:
-        require_schema(engine)
+        with session_scope(engine) as session:
+            sync_offices(session, config.offices())
         with session_scope(engine) as session:
             report = build_report(session, kind, Scope(office=office, era=era), as_of)  # type: ignore[arg-type]
     finally:

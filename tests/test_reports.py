@@ -597,6 +597,20 @@ def test_cli_formats(
     assert view.exit_code == 0 and view.stdout.startswith("year,divorces")
 
 
+def test_cli_progress_on_a_fresh_database_shows_the_plan_with_nothing_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOHOA_DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.db'}")
+    result = CliRunner().invoke(app, ["report", "progress", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == len(config.offices()) * 24
+    province = [r for r in rows if r["level"] == "province"]
+    assert {r["era"] for r in province} == {e.id for e in config.eras()}
+    assert all(int(r["target"]) > 0 for r in province)
+    assert {(r["approved"], r["loaded"], r["pages_scanned"]) for r in rows} == {("0", "0", "0")}
+
+
 @pytest.mark.browser
 def test_html_renders_in_chromium(sqlite_filled: tuple[str, Written]) -> None:
     from playwright.sync_api import sync_playwright
