@@ -35,7 +35,12 @@ class ScanParams(BaseModel):
     actor: str = "flow:scan-batch"
 
 
+def database() -> Engine:
+    """The engine of the database in use (``SOHOA_DATABASE_URL`` or the SQLite default), one per process
+    and URL."""
+    return _engine(db.database_url())
+
+
 @cache
-def database(url: str | None = None) -> Engine:
-    """One SQLAlchemy engine per process and database URL (default: ``SOHOA_DATABASE_URL``/SQLite)."""
-    return db.make_engine(url or db.database_url())
+def _engine(url: str) -> Engine:
+    return db.make_engine(url)

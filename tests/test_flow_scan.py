@@ -1,0 +1,182 @@
+"""The scan-batch flow end to end with real Tesseract and real Prefect: pages read once, bad pages
+quarantined with their reason, reruns and crashes never duplicate or drop a record (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from flows.scan import run_scan
+from flows.settings import BookRef, ScanParams, database
+from loaders import db, registry
+from loaders.models import AuditLog, Page, PageStatus, Record
+from samples.make import make_samples
+from sohoa import config
+
+pytestmark = [pytest.mark.tesseract, pytest.mark.slow]
+
+SEED = 5301  # not used by any other test
+
+
+@pytest.fixture(scope="module")
+def book_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any], list[dict[str, Any]]]:
+    """Three typed ledger pages of one birth book, with their truth."""
+    out = tmp_path_factory.mktemp("scan_samples")
+    manifest = make_samples(
+        out,
+        SEED,
+        books_per_type=1,
+        pages_per_book=3,
+        style="typed",
+        eras=["2006-2015"],
+        types=["birth"],
+        workers=1,
+    )
+    truth = [json.loads(line) for line in (out / "truth.jsonl").open(encoding="utf-8")]
+    return out, manifest["books"][0], truth
+
+
+@pytest.fixture
+def scan_env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv(db.ENV_URL, db_url)
+    db.upgrade(db_url)
+    with db.session_scope(database()) as session:
+        registry.sync_offices(session, config.offices())
+    yield db_url
+    database().dispose()
+
+
+def _params(book: dict[str, Any], files: list[Path], source: Path, **kw: Any) -> ScanParams:
+    ref = BookRef(office=book["office"], book_type=book["book_type"], era=book["era"], volume=book["volume"])
+    return ScanParams(book=ref, files=files, source=str(source), link=False, **kw)
+
+
+def _counts() -> dict[str, Any]:
+    with db.session_scope(database()) as session:
+        pages = dict(session.execute(select(Page.status, func.count()).group_by(Page.status)).all())
+        records = session.scalar(select(func.count()).select_from(Record)) or 0
+        rows = session.execute(select(Record.page_id, Record.row_no)).all()
+        staged_audits = session.scalar(
+            select(func.count())
+            .select_from(AuditLog)
+            .where(AuditLog.entity == "record", AuditLog.action == "stage")
+        )
+    return {
+        "pages": {str(k): v for k, v in pages.items()},
+        "records": records,
+        "rows": sorted(rows),
+        "audits": staged_audits,
+    }
+
+
+def test_scan_reads_every_page_quarantines_bad_ones_and_a_rerun_changes_nothing(
+    scan_env: str, book_dir: tuple[Path, dict[str, Any], list[dict[str, Any]]], tmp_path: Path
+) -> None:
+    root, book, truth = book_dir
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    pages = [root / p for p in book["pages"]]
+    for i, p in enumerate(pages, start=1):
+        shutil.copy(p, folder / f"p{i:04d}.png")
+    shutil.copy(pages[0], folder / "p0001_again.png")  # the same image under another name
+    (folder / "p0009.jpg").write_text("not an image")  # a text file named .jpg
+    (folder / "p0010.png").write_bytes(pages[1].read_bytes()[:4000])  # a truncated PNG
+    Image.new("L", (1600, 1100), 255).save(folder / "p0011.png")  # a blank page
+    (folder / "p0012.png").write_bytes(b"")  # zero bytes
+    files = sorted(folder.iterdir())
+
+    counts = run_scan(_params(book, files, folder, workers=1))
+
+    assert counts["pages_read"] == 5  # 3 good + truncated + blank (decoded in the worker)
+    assert counts["records_staged"] == len(truth)
+    assert [d["same_as_page"] for d in counts["duplicates"]] == [1]
+    reasons = " | ".join(q["reason"] for q in counts["quarantined"])
+    for word in ("unsupported", "empty", "corrupt", "blank"):
+        assert word in reasons
+    first = _counts()
+    assert first["pages"] == {"staged": 3, "quarantined": 4}
+    assert first["records"] == len(truth) == first["audits"]
+
+    again = run_scan(_params(book, files, folder, workers=1))
+    assert again["pages_read"] == 0 and again["records_staged"] == 0 and again["new_pages"] == 0
+    assert _counts() == first
+
+
+def test_two_workers_read_the_same_records_as_one(
+    scan_env: str, book_dir: tuple[Path, dict[str, Any], list[dict[str, Any]]], tmp_path: Path
+) -> None:
+    root, book, truth = book_dir
+    files = [root / p for p in book["pages"]]
+    counts = run_scan(_params(book, files, root, workers=2))
+    assert counts["records_staged"] == len(truth)
+    with db.session_scope(database()) as session:
+        texts = {
+            (r.page.page_no, r.row_no): r.fields["child.full_name"]["text"]
+            for r in session.scalars(select(Record))
+        }
+    want = {(t["page"], t["row"]): t["fields"]["child.full_name"] for t in truth}
+    right = sum(texts.get(k) == v for k, v in want.items())
+    assert right >= 0.9 * len(want)
+
+
+def test_kill_9_in_the_middle_then_rerun_stages_every_page_exactly_once(
+    scan_env: str, book_dir: tuple[Path, dict[str, Any], list[dict[str, Any]]], tmp_path: Path
+) -> None:
+    root, book, truth = book_dir
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    for i, p in enumerate(book["pages"], start=1):
+        shutil.copy(root / p, folder / f"p{i:04d}.png")
+    cmd = [
+        sys.executable,
+        "-m",
+        "sohoa.cli",
+        "scan",
+        str(folder),
+        "--office",
+        book["office"],
+        "--book-type",
+        book["book_type"],
+        "--era",
+        book["era"],
+        "--volume",
+        book["volume"],
+        "--workers",
+        "1",
+    ]
+    env = {**os.environ, "SOHOA_DATA_DIR": str(tmp_path / "data")}
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline and proc.poll() is None:
+            if _counts()["pages"].get(PageStatus.STAGED.value, 0) >= 1:
+                break
+            time.sleep(0.2)
+        assert proc.poll() is None, "the batch finished before it could be killed: give it more pages"
+        os.killpg(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=60)
+    killed = _counts()
+    assert 1 <= killed["pages"].get("staged", 0) < 3
+    assert killed["records"] == killed["audits"]  # no half-staged page: records and their audit rows together
+
+    counts = run_scan(_params(book, sorted(folder.iterdir()), folder, workers=1))
+    assert counts["new_pages"] == 0
+    done = _counts()
+    assert done["pages"] == {"staged": 3}
+    assert done["records"] == len(truth) == done["audits"]
+    assert len(set(done["rows"])) == len(done["rows"])
