@@ -20,6 +20,7 @@ from rapidfuzz.distance import Levenshtein
 
 from linkage.blocking import BlockingRule
 from linkage.comparisons import MIN_FREQUENCY, NAME_PARTS, NameFrequencies, level_weight
+from linkage.constraints import SPOUSE_WHOLE_MATCH, SPOUSE_WHOLE_NEAR
 from linkage.features import FeatureTable, IntArray, PartColumns, Vocabulary
 
 __all__ = [
@@ -36,7 +37,15 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 LevelArray = npt.NDArray[np.int8]
 # Level names by code, as the comparisons of linkage.comparisons name them.
-NAME_LEVELS: Final[tuple[str, ...]] = ("exact", "tone", "diacritics_lost", "ocr", "different", "null")
+NAME_LEVELS: Final[tuple[str, ...]] = (
+    "exact",
+    "tone",
+    "diacritics_lost",
+    "ocr",
+    "different",
+    "null",
+    "syllables",
+)
 BIRTH_LEVELS: Final[tuple[str, ...]] = (
     "exact",
     "year",
@@ -49,7 +58,7 @@ BIRTH_LEVELS: Final[tuple[str, ...]] = (
 SAME_LEVELS: Final[tuple[str, ...]] = ("exact", "different", "null")
 RESIDENCE_LEVELS: Final[tuple[str, ...]] = ("exact", "different", "office", "elsewhere", "null")
 R_OFFICE: Final[int] = 2
-EXACT, TONE, LOST, OCR, DIFFERENT, NULL = range(6)
+EXACT, TONE, LOST, OCR, DIFFERENT, NULL, SYLLABLES = range(7)
 B_EXACT, B_YEAR, B_TRANSPOSED, B_ONE_DIGIT, B_YEAR_ONE_DIGIT, B_DIFFERENT, B_NULL = range(7)
 SPOUSE_THRESHOLD: Final[float] = 0.8  # pair_evidence compares the spouses' names at the default threshold
 _MIX: Final[np.uint64] = np.uint64(0x9E3779B97F4A7C15)
@@ -78,6 +87,8 @@ def _field(table: FeatureTable, name: str, rows: slice) -> IntArray:
         return np.where(c["precision"][rows] == 3, year * 372 + c["month"][rows] * 31 + c["day"][rows], 0)
     if name == "spouse_given_ascii":
         return p["spouse_given"].ascii[rows]
+    if name == "name_ascii":
+        return p["joined"].ascii[rows]
     return c[name][rows]  # sex, ethnicity, residence
 
 
@@ -230,6 +241,7 @@ class PairScorer:
         levels = np.empty((len(i), len(COMPARISONS)), dtype=np.int8)
         for column, part in enumerate(NAME_PARTS):
             levels[:, column] = name_levels(table.parts[part], vocab, i, j, self.fuzzy_threshold)
+        resplit_levels(table, vocab, i, j, levels)
         levels[:, BIRTH] = birth_levels(table, i, j)
         for column, comparison in enumerate(("sex", "ethnicity"), start=BIRTH + 1):
             levels[:, column] = same_levels(table.ints[comparison], i, j)
@@ -252,22 +264,51 @@ class PairScorer:
         si, sj = i[has], j[has]
         family = name_levels(table.parts["spouse_family"], vocab, si, sj, SPOUSE_THRESHOLD)
         given = name_levels(table.parts["spouse_given"], vocab, si, sj, SPOUSE_THRESHOLD)
-        match = (given <= OCR) & ((family <= OCR) | (family == NULL))
+        whole = name_levels(table.parts["spouse_joined"], vocab, si, sj, SPOUSE_WHOLE_MATCH)
+        near = whole <= OCR
+        unsure = np.flatnonzero((given == DIFFERENT) & ~near & (whole != NULL))
+        if len(unsure):
+            near_whole = name_levels(
+                table.parts["spouse_joined"], vocab, si[unsure], sj[unsure], SPOUSE_WHOLE_NEAR
+            )
+            near[unsure] = near_whole <= OCR
+        match = ((given <= OCR) & ((family <= OCR) | (family == NULL))) | (whole <= OCR)
         married, born = table.ints["marriage_day"], table.ints["child_birth_latest"]
         before = ((married[si] > 0) & (born[sj] > 0) & (married[si] <= born[sj])).astype(np.float64) + (
             (married[sj] > 0) & (born[si] > 0) & (married[sj] <= born[si])
         ).astype(np.float64)
         weight = np.where(
-            match, self.pair_bonus + before, np.where(given == DIFFERENT, -self.pair_penalty, 0.0)
+            match, self.pair_bonus + before, np.where((given == DIFFERENT) & ~near, -self.pair_penalty, 0.0)
         )
         out[has] = weight
         return out
 
 
+def resplit_levels(
+    table: FeatureTable, vocab: Vocabulary, i: IntArray, j: IntArray, levels: LevelArray
+) -> None:
+    """:func:`~linkage.comparisons.resplit_parts`: name parts moved by a merged or split syllable become
+    ``syllables`` where the whole names (spaces dropped) agree. ``levels`` is changed in place."""
+    off = np.zeros((len(i), len(NAME_PARTS)), dtype=np.bool_)
+    for column, part in enumerate(NAME_PARTS):
+        key = table.parts[part].key
+        one_sided = (key[i] == 0) != (key[j] == 0)
+        off[:, column] = (levels[:, column] == DIFFERENT) | ((levels[:, column] == NULL) & one_sided)
+    rows = np.flatnonzero(off.any(axis=1))
+    if not len(rows):
+        return
+    joined = name_levels(table.parts["joined"], vocab, i[rows], j[rows], 1.0, fuzzy=False)
+    rows = rows[joined <= LOST]
+    for column in range(len(NAME_PARTS)):
+        moved = rows[off[rows, column]]
+        levels[moved, column] = SYLLABLES
+
+
 def name_levels(
-    cols: PartColumns, vocab: Vocabulary, i: IntArray, j: IntArray, threshold: float
+    cols: PartColumns, vocab: Vocabulary, i: IntArray, j: IntArray, threshold: float, *, fuzzy: bool = True
 ) -> LevelArray:
-    """:func:`~linkage.comparisons.compare_name_part` for every pair, as codes of :data:`NAME_LEVELS`."""
+    """:func:`~linkage.comparisons.compare_name_part` for every pair, as codes of :data:`NAME_LEVELS`
+    (``fuzzy=False``: no ``ocr`` level, no similarity computed)."""
     ka, kb = cols.key[i], cols.key[j]
     null = (ka == 0) | (kb == 0)
     exact = (ka == kb) | (cols.loose[i] == cols.loose[j])
@@ -275,7 +316,7 @@ def name_levels(
     lost = (cols.ascii[i] == cols.ascii[j]) & ~(cols.marks[i] & cols.marks[j])
     level = np.full(len(i), DIFFERENT, dtype=np.int8)
     rest = np.flatnonzero(~null & ~exact & ~tone & ~lost & (np.minimum(cols.length[i], cols.length[j]) >= 4))
-    if len(rest):
+    if len(rest) and fuzzy:
         similar = _similarities(vocab, cols.loose[i[rest]], cols.loose[j[rest]]) >= threshold
         level[rest[similar]] = OCR
     level[lost] = LOST
@@ -349,6 +390,9 @@ def birth_levels(table: FeatureTable, i: IntArray, j: IntArray) -> LevelArray:
     one_digit = (pa == pb) & (_digit_differences(table, i, j) == 1) & (ya >= 1000) & (yb >= 1000)
     same_as = same_year & ((ma == 0) | (mb == 0) | ((ma == mb) & ((da == 0) | (db == 0) | (da == db))))
     level = np.full(len(i), B_DIFFERENT, dtype=np.int8)
+    year_digits = (ya // 1000 != yb // 1000).astype(np.int64) + ((ya // 100) % 10 != (yb // 100) % 10)
+    year_digits += ((ya // 10) % 10 != (yb // 10) % 10).astype(np.int64) + (ya % 10 != yb % 10)
+    level[(pa != pb) & (year_digits == 1) & (ya >= 1000) & (yb >= 1000)] = B_YEAR_ONE_DIGIT
     level[~both_day & one_digit & (pa == 1)] = B_YEAR_ONE_DIGIT
     level[~both_day & one_digit & (pa == 2)] = B_ONE_DIGIT
     level[~both_day & same_as] = B_YEAR

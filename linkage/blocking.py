@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from linkage.mention import Mention
+from linkage.mention import Mention, joined_name
 
 __all__ = ["BLOCKING_FIELDS", "DEFAULT_RULES", "BlockingError", "BlockingRule", "block_on", "blocking_keys"]
 
@@ -40,6 +40,7 @@ BLOCKING_FIELDS: Final[dict[str, Callable[[Mention], str | None]]] = {
     "ethnicity": lambda m: m.ethnicity,
     "residence": lambda m: m.residence,
     "spouse_given_ascii": lambda m: None if m.spouse is None else (m.spouse[1].ascii or None),
+    "name_ascii": lambda m: joined_name(m).ascii or None,  # the whole name, no spaces nor diacritics
 }
 _FAMILY_ONLY: Final[frozenset[str]] = frozenset(
     {"family_ascii", "sex", "ethnicity", "residence", "birth_decade"}
@@ -97,6 +98,7 @@ DEFAULT_RULES: Final[tuple[BlockingRule, ...]] = (
     block_on("birth_date", "sex"),
     block_on("middle_given_loose", "residence"),
     block_on("given_ascii", "family_ascii", "spouse_given_ascii"),
+    block_on("name_ascii"),
 )
 
 

@@ -20,7 +20,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from linkage.mention import Mention, NamePart
+from linkage.mention import Mention, NamePart, joined_name
 from normalize import PartialDate
 
 __all__ = [
@@ -34,12 +34,14 @@ __all__ = [
     "compare_residence",
     "level_weight",
     "locality",
+    "resplit_parts",
     "score_pair",
     "score_pairs",
 ]
 
 NAME_PARTS: Final[tuple[str, ...]] = ("given", "middle", "family")
 NULL: Final[str] = "null"
+SYLLABLES: Final[str] = "syllables"  # a name part moved by a merged or split syllable (see resplit_parts)
 
 # comparison -> level -> (m, u). "exact" name levels take u from the name frequencies when known.
 DEFAULT_LEVELS: Final[dict[str, dict[str, tuple[float, float]]]] = {
@@ -49,6 +51,7 @@ DEFAULT_LEVELS: Final[dict[str, dict[str, tuple[float, float]]]] = {
         "diacritics_lost": (0.04, 0.002),
         "ocr": (0.03, 0.003),
         "different": (0.002, 0.98),
+        "syllables": (0.03, 0.001),
     },
     "middle": {
         "exact": (0.88, 0.10),
@@ -56,6 +59,7 @@ DEFAULT_LEVELS: Final[dict[str, dict[str, tuple[float, float]]]] = {
         "diacritics_lost": (0.04, 0.01),
         "ocr": (0.03, 0.02),
         "different": (0.03, 0.80),
+        "syllables": (0.03, 0.01),
     },
     "family": {
         "exact": (0.92, 0.10),
@@ -63,13 +67,14 @@ DEFAULT_LEVELS: Final[dict[str, dict[str, tuple[float, float]]]] = {
         "diacritics_lost": (0.04, 0.01),
         "ocr": (0.02, 0.01),
         "different": (0.01, 0.85),
+        "syllables": (0.03, 0.01),
     },
     "birth_date": {
         "exact": (0.85, 0.0001),
         "year": (0.90, 0.03),
         "transposed": (0.02, 0.0001),
         "one_digit": (0.03, 0.01),
-        "year_one_digit": (0.01, 0.1),
+        "year_one_digit": (0.1, 0.15),
         "different": (0.002, 0.97),
     },
     "sex": {"exact": (0.98, 0.5), "different": (0.02, 0.5)},
@@ -159,6 +164,26 @@ def compare_name_part(
     return "different"
 
 
+def _one_sided(a: NamePart, b: NamePart) -> bool:
+    return bool(a.key) != bool(b.key)
+
+
+def resplit_parts(a: Mention, b: Mention, levels: dict[str, str]) -> list[str]:
+    """The name parts to read as ``syllables``: the whole names agree once their spaces are dropped
+    (exactly, but for tones, or for lost diacritics) while these parts differ or exist on one side only —
+    OCR merged or split a syllable (``Triệu Thịnái`` / ``Triệu Thị Nái``), moving the part boundaries."""
+    off = [
+        part
+        for part in NAME_PARTS
+        if levels[part] == "different"
+        or (levels[part] == NULL and _one_sided(getattr(a, part), getattr(b, part)))
+    ]
+    if not off:
+        return []
+    level = compare_name_part(joined_name(a), joined_name(b), similarity=0.0)
+    return off if level in ("exact", "tone", "diacritics_lost") else []
+
+
 def _one_digit(a: PartialDate, b: PartialDate) -> bool:
     sa, sb = a.display(), b.display()
     return len(sa) == len(sb) and sum(x != y for x, y in zip(sa, sb, strict=True)) == 1
@@ -167,8 +192,9 @@ def _one_digit(a: PartialDate, b: PartialDate) -> bool:
 def compare_birth_date(a: PartialDate | None, b: PartialDate | None) -> str:
     """exact / year (one side less precise, agreeing) / transposed (day↔month) / one_digit / different.
 
-    ``year_one_digit``: two years alone differing by one digit (1980/1988) — weak, as namesakes born a few
-    years apart are common; ``one_digit`` is kept for dates known to the day or month.
+    ``year_one_digit``: two years differing by one digit (1980/1988), both alone or one beside a fuller date
+    — about neutral: OCR misreads a year digit about as often as namesakes are born a few years apart;
+    ``one_digit`` is kept for dates known to the day or month on both sides.
     """
     if a is None or b is None:
         return NULL
@@ -182,6 +208,8 @@ def compare_birth_date(a: PartialDate | None, b: PartialDate | None) -> str:
         return "year"
     if a.precision == b.precision and _one_digit(a, b):
         return "one_digit" if a.precision == "month" else "year_one_digit"
+    if a.precision != b.precision and _one_digit(PartialDate(a.year), PartialDate(b.year)):
+        return "year_one_digit"  # a year alone against a fuller date whose year OCR may have misread
     return "different"
 
 
@@ -270,6 +298,9 @@ def score_pair(
             freq = frequencies.frequency(part, pa.key)
         evidence.levels[part] = level
         evidence.weights[part] = _weight(table, part, level, freq)
+    for part in resplit_parts(a, b, evidence.levels):
+        evidence.levels[part] = SYLLABLES
+        evidence.weights[part] = _weight(table, part, SYLLABLES)
     for comparison, level in (
         ("birth_date", compare_birth_date(a.birth_date, b.birth_date)),
         ("sex", _same(a.sex, b.sex)),

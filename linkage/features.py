@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from linkage.comparisons import locality
-from linkage.mention import Mention, NamePart
+from linkage.mention import Mention, NamePart, joined_name
 
 __all__ = ["NAME_PARTS", "PART_KEYS", "FeatureTable", "PartColumns", "Vocabulary", "encode"]
 
@@ -137,6 +137,8 @@ _PART_OF: Final[dict[str, Callable[[Mention], NamePart]]] = {
     "family": lambda m: m.family,
     "spouse_family": _spouse_part(0),
     "spouse_given": _spouse_part(1),
+    "joined": joined_name,
+    "spouse_joined": lambda m: m.spouse_name or _EMPTY,
 }
 
 

@@ -8,8 +8,9 @@ default: they carry a bare name, too little to link on (see :data:`LINKED_ROLES`
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
@@ -29,7 +30,15 @@ from normalize import (
 )
 from sohoa.fields import ROLES_BY_BOOK_TYPE
 
-__all__ = ["LINKED_ROLES", "Mention", "NamePart", "mentions_from_record", "tone_free"]
+__all__ = [
+    "LINKED_ROLES",
+    "Mention",
+    "NamePart",
+    "joined_name",
+    "mentions_from_record",
+    "repair_date",
+    "tone_free",
+]
 
 # Roles whose mentions are linked to persons (the others only name someone, with no other detail).
 LINKED_ROLES: Final[frozenset[str]] = frozenset(
@@ -93,6 +102,17 @@ class NamePart:
 EMPTY_PART: Final[NamePart] = NamePart("", "", "", "")
 
 
+def _joined(parts: Iterable[NamePart]) -> NamePart:
+    parts = tuple(parts)
+    return NamePart(*("".join(getattr(p, key).replace(" ", "") for p in parts) for key in NamePart.__slots__))
+
+
+def joined_name(m: Mention) -> NamePart:
+    """The whole name with its spaces dropped, under each key (``triệuthịnái``): the same for a name whose
+    syllables OCR merged or split."""
+    return _joined((m.family, m.middle, m.given))
+
+
 @dataclass(frozen=True, slots=True)
 class Mention:
     """A person named in one role of one record."""
@@ -115,6 +135,7 @@ class Mention:
     marriage_date: dt.date | None = None  # bride and groom: the registration date of the marriage
     child_birth_date: PartialDate | None = None  # mother and father: the child's birth date
     spouse: tuple[NamePart, NamePart] | None = None  # (family, given) of the spouse named on the record
+    spouse_name: NamePart | None = None  # the spouse's whole name, spaces dropped (see joined_name)
     office: str | None = None  # code of the registering office (a commune's code places the person)
     id_number: str | None = None  # "cmnd:123456789" or "cccd:004…" (the kind, then the digits)
 
@@ -135,7 +156,60 @@ def _residence(text: str) -> str | None:
 
 
 def _date(text: str) -> PartialDate | None:
-    return normalize_date(text).value if text.strip() else None
+    if not text.strip():
+        return None
+    value = normalize_date(text).value
+    return value if value is not None else repair_date(text)
+
+
+_DAMAGED_DATE: Final[re.Pattern[str]] = re.compile(r"(?:(\d{1,2})[/1l\-.](\d{1,2})[/1l\-.])?(\d{4})")
+_LOOKALIKE: Final[dict[str, str]] = {
+    "1": "7", "7": "1", "3": "8", "8": "3", "0": "6", "6": "05", "5": "6", "4": "9", "9": "4"
+}  # fmt: skip
+_YEARS: Final[tuple[int, int]] = (1850, 2035)
+
+
+def _readings(digits: str, valid: Callable[[int], bool]) -> set[int]:
+    """``digits`` as read, if valid; else every valid number one look-alike digit away."""
+    if valid(int(digits)):
+        return {int(digits)}
+    out = set()
+    for k, digit in enumerate(digits):
+        for other in _LOOKALIKE.get(digit, ""):
+            value = int(digits[:k] + other + digits[k + 1 :])
+            if valid(value):
+                out.add(value)
+    return out
+
+
+def _is_day(year: int, month: int, day: int) -> bool:
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=65536)
+def repair_date(text: str) -> PartialDate | None:
+    """A date normalization refused (``79/02/1950``, ``22/16/1950``, ``24/1011929``, ``7929``), read the way
+    OCR most likely damaged it: separators read as ``1``/``l``/``-``, one look-alike digit per part
+    (1↔7, 3↔8, 0↔6, 5↔6, 4↔9). Linking evidence only, never a record's value: the one reading left, else
+    the year alone when every reading agrees on it, else None."""
+    found = _DAMAGED_DATE.fullmatch(text.strip())
+    if found is None:
+        return None
+    day_text, month_text, year_text = found.groups()
+    years = _readings(year_text, lambda y: _YEARS[0] <= y <= _YEARS[1])
+    if day_text is None or month_text is None:
+        return PartialDate(years.pop()) if len(years) == 1 else None
+    months = _readings(month_text, lambda m: 1 <= m <= 12)
+    days = _readings(day_text, lambda d: 1 <= d <= 31)
+    dates = {(y, m, d) for y in years for m in months for d in days if _is_day(y, m, d)}
+    if len(dates) == 1:
+        y, m, d = dates.pop()
+        return PartialDate(y, m, d)
+    return PartialDate(years.pop()) if len(years) == 1 else None
 
 
 def _birth(fields: Mapping[str, str], role: str) -> PartialDate | None:
@@ -235,6 +309,7 @@ def mentions_from_record(
                 marriage_date=registration_date if book_type == "marriage" else None,
                 child_birth_date=child_birth if role in PARENT_ROLES else None,
                 spouse=None if spouse_parts is None else (spouse_parts[1], spouse_parts[3]),
+                spouse_name=None if spouse_parts is None else _joined(spouse_parts[1:]),
                 office=office or None,
                 id_number=_id_number(fields.get(f"{role}.id_number", "")),
             )
