@@ -122,11 +122,32 @@ def finish_batch(book_id: int, batch_id: int, counts: dict[str, Any], actor: str
             book.status = BookStatus.SCANNED
 
 
-@flow(name="scan-batch", validate_parameters=True)
-def scan_batch(params: ScanParams) -> dict[str, Any]:
-    """Scan one batch of a book (see the module's docstring); returns the batch's counts."""
+def scan_book(params: ScanParams) -> dict[str, Any]:
+    """The steps of a scan batch, on the task runner of the flow that calls it (scan-batch or campaign).
+
+    If a step fails, the batch is closed as ``failed`` (when the database allows) and the error raised:
+    the pages already staged stay staged and a rerun reads the rest.
+    """
     log = get_run_logger()
     book_id, batch_id, report = register_pages(params)
+    try:
+        counts = _read_and_stage(params, book_id, report)
+    except BaseException as exc:
+        _close_failed(book_id, batch_id, params.actor, exc)
+        raise
+    finish_batch(book_id, batch_id, counts, params.actor)
+    log.info(
+        "book %s batch %s: %s pages read, %s records staged",
+        book_id,
+        batch_id,
+        counts["pages_read"],
+        counts["records_staged"],
+    )
+    return {**counts, "book_id": book_id, "batch_id": batch_id}
+
+
+def _read_and_stage(params: ScanParams, book_id: int, report: dict[str, Any]) -> dict[str, Any]:
+    log = get_run_logger()
     jobs = pending_pages(book_id)
     log.info(
         "book %s: %d new pages, %d to read, %d quarantined",
@@ -158,9 +179,26 @@ def scan_batch(params: ScanParams) -> dict[str, Any]:
     }
     if params.link:
         counts["linking"] = link_persons(params.book.office, params.actor)
-    finish_batch(book_id, batch_id, counts, params.actor)
-    log.info("book %s batch %s: %s pages read, %s records staged", book_id, batch_id, read, staged)
     return counts
+
+
+def _close_failed(book_id: int, batch_id: int, actor: str, exc: BaseException) -> None:
+    """Mark the batch failed with the error; if the database is the problem, leave it (a rerun resumes)."""
+    from loaders.models import Batch
+
+    try:
+        with db.session_scope(database()) as session:
+            batch = session.get(Batch, batch_id)
+            if batch is not None:
+                ingest.finish_batch(session, batch, {"error": str(exc)}, failed=True, actor=actor)
+    except Exception as again:  # the database may be what failed
+        get_run_logger().warning("batch %s of book %s not marked failed: %s", batch_id, book_id, again)
+
+
+@flow(name="scan-batch", validate_parameters=True)
+def scan_batch(params: ScanParams) -> dict[str, Any]:
+    """Scan one batch of a book (see the module's docstring); returns the batch's counts."""
+    return scan_book(params)
 
 
 def task_runner(workers: int, dask_address: str | None = None) -> TaskRunner[Any]:

@@ -213,6 +213,28 @@ def scan(
     )
 
 
+@app.command("campaign")
+@friendly
+def campaign(
+    folder: Annotated[
+        Path,
+        typer.Argument(
+            help="Folder with a manifest.json (as `sohoa samples make` writes), "
+            "or one folder per book named <book_type>_<era>_<volume> (e.g. birth_2006-2015_01)."
+        ),
+    ],
+    office: Annotated[
+        str, typer.Option("--office", help="Office code: its books and those of the offices under it.")
+    ],
+    workers: Annotated[int, typer.Option(help="OCR worker processes (one per core).")] = 1,
+    dask: Annotated[str | None, typer.Option(help="Dask scheduler address for the page reads.")] = None,
+) -> None:
+    """Scan every book of an office in the plan's priority order; finished books skipped, others resumed."""
+    from sohoa.campaign_cli import run_campaign_cli
+
+    run_campaign_cli(folder, office=office, workers=workers, dask_address=dask)
+
+
 @app.command("status")
 @friendly
 def status(

@@ -10,26 +10,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from sohoa.console import out
-from sohoa.errors import InputError
 
-#: Extensions of the files a scan folder is read for (the content decides the format; see ocr.load).
-PAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".pdf"})
-
-
-def page_files(folder: Path) -> list[Path]:
-    """The page files of a scan folder, in name order (hidden files skipped)."""
-    if not folder.is_dir():
-        raise InputError(
-            f"{folder} is not a folder", hint="pass the folder that holds the book's page images"
-        )
-    files = sorted(
-        p
-        for p in folder.iterdir()
-        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in PAGE_SUFFIXES
-    )
-    if not files:
-        raise InputError(f"{folder} holds no page images", hint="put the PNG, JPEG, TIFF or PDF scans there")
-    return files
+#: What the progress bars say for each kind of item the flows report.
+LABELS = {"pages": "Đọc trang (pages)", "books": "Sổ (books)"}
 
 
 def with_progress(run: Any) -> Any:
@@ -47,7 +30,7 @@ def with_progress(run: Any) -> Any:
 
     def update(what: str, done: int, total: int) -> None:
         if what not in tasks:
-            tasks[what] = bar.add_task(f"Đọc trang ({what})", total=total)
+            tasks[what] = bar.add_task(LABELS.get(what, what), total=total)
         bar.update(tasks[what], completed=done, total=total)
 
     remove = progress.listen(update)
@@ -69,6 +52,7 @@ def run_scan_cli(
     layout_path: Path | None,
     dask_address: str | None,
 ) -> dict[str, Any]:
+    from flows.books import page_files
     from flows.scan import run_scan
     from flows.settings import BookRef, ScanParams
 
@@ -79,7 +63,7 @@ def run_scan_cli(
         workers=workers,
         layout_path=layout_path,
     )
-    _prepare_database()
+    prepare_database()
     counts: dict[str, Any] = with_progress(lambda: run_scan(params, dask_address=dask_address))
     out.print(
         f"Đã đọc {counts['pages_read']} trang, {counts['records_staged']} bản ghi chờ duyệt; "
@@ -90,7 +74,7 @@ def run_scan_cli(
     return counts
 
 
-def _prepare_database() -> None:
+def prepare_database() -> None:
     """Schema at head and offices loaded (both idempotent), so a first scan on a new machine just works."""
     from loaders import db, registry
     from sohoa import config

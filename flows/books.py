@@ -1,0 +1,182 @@
+"""The books of a campaign folder, in the plan's order, and whether each one is finished.
+
+A campaign folder is either
+
+* a samples-style folder with a ``manifest.json`` (``books``: ``office``, ``book_type``, ``era``,
+  ``volume``, ``pages`` relative to the folder, optional ``year_from``/``year_to``), or
+* one sub-folder per book named ``<book_type>_<era>_<volume>`` (e.g. ``birth_2006-2015_01``,
+  ``marital_status_2016+_3``), holding that book's page images; these books belong to the campaign's office.
+
+Books go in the plan's era order (``configs/plan.yaml`` ``era_order``) and, inside an era, by book group in
+the priority order of ``configs/book_groups.yaml`` (marriage → birth → parent recognition → marital status →
+death → others), then by office and volume. Plain functions: the campaign flow calls them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Collection
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from flows.settings import BookRef
+from loaders.models import Batch, BatchStatus, Book, BookStatus, Page
+from sohoa import config
+from sohoa.errors import InputError
+
+MANIFEST = "manifest.json"
+
+#: Extensions of the files a book folder is read for (the content decides the format; see ocr.load).
+PAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".pdf"})
+
+
+class CampaignBook(BaseModel):
+    """One book of a campaign: what it is, its page files and where they came from."""
+
+    book: BookRef
+    files: list[Path]
+    source: str
+
+    @property
+    def label(self) -> str:
+        b = self.book
+        return f"{b.office} {b.book_type} {b.era} q{b.volume}"
+
+
+def page_files(folder: Path) -> list[Path]:
+    """The page files of a book folder (absolute paths), in name order (hidden files skipped)."""
+    if not folder.is_dir():
+        raise InputError(
+            f"{folder} is not a folder", hint="pass the folder that holds the book's page images"
+        )
+    files = sorted(
+        p.resolve()
+        for p in folder.iterdir()
+        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in PAGE_SUFFIXES
+    )
+    if not files:
+        raise InputError(f"{folder} holds no page images", hint="put the PNG, JPEG, TIFF or PDF scans there")
+    return files
+
+
+def folder_pattern() -> re.Pattern[str]:
+    """``<book_type>_<era>_<volume>`` with the book types and eras of configs/."""
+    types = "|".join(re.escape(g.id) for g in config.book_groups())
+    eras = "|".join(re.escape(e.id) for e in config.eras())
+    return re.compile(rf"^(?P<book_type>{types})_(?P<era>{eras})_(?P<volume>[0-9A-Za-z.-]+)$")
+
+
+def order_key(book: BookRef) -> tuple[int, int, str, str]:
+    """Plan's era order, then book-group priority, then office and volume."""
+    eras = {e: i for i, e in enumerate(config.plan().era_order)}
+    groups = {g.id: i for i, g in enumerate(config.book_groups())}
+    return (eras.get(book.era, len(eras)), groups.get(book.book_type, len(groups)), book.office, book.volume)
+
+
+def _from_manifest(root: Path, offices: Collection[str]) -> list[CampaignBook]:
+    try:
+        manifest = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
+        entries: list[dict[str, Any]] = list(manifest["books"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(
+            f"cannot read {root / MANIFEST}: {exc}",
+            hint="pass a folder made by `sohoa samples make`, or one folder per book without a manifest",
+        ) from None
+    books: list[CampaignBook] = []
+    for entry in entries:
+        if entry.get("office") not in offices:
+            continue
+        try:
+            ref = BookRef(
+                office=entry["office"],
+                book_type=entry["book_type"],
+                era=entry["era"],
+                volume=str(entry["volume"]),
+                year_from=entry.get("year_from"),
+                year_to=entry.get("year_to"),
+            )
+            files = [(root / rel).resolve() for rel in entry["pages"]]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(
+                f"{root / MANIFEST}: a book entry lacks {exc}",
+                hint="each book needs office, book_type, era, volume and pages",
+            ) from None
+        missing = [str(f) for f in files if not f.is_file()]
+        if missing:
+            raise InputError(
+                f"{len(missing)} page images listed in {root / MANIFEST} are missing (first: {missing[0]})",
+                hint="copy the whole folder, or regenerate the samples",
+            )
+        source = str((root / entry["pages"][0]).resolve().parent) if entry["pages"] else str(root)
+        books.append(CampaignBook(book=ref, files=files, source=source))
+    return books
+
+
+def _from_folders(root: Path, office: str) -> list[CampaignBook]:
+    pattern = folder_pattern()
+    books: list[CampaignBook] = []
+    unknown: list[str] = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        match = pattern.match(folder.name)
+        if match is None:
+            unknown.append(folder.name)
+            continue
+        ref = BookRef(office=office, book_type=match["book_type"], era=match["era"], volume=match["volume"])
+        books.append(CampaignBook(book=ref, files=page_files(folder), source=str(folder.resolve())))
+    if unknown:
+        raise InputError(
+            f"{root}: folder(s) {', '.join(unknown[:5])} do not name a book",
+            hint="name each book folder <book_type>_<era>_<volume>, e.g. birth_2006-2015_01 or death_2016+_2",
+        )
+    return books
+
+
+def campaign_books(root: Path, office: str, offices: Collection[str]) -> list[CampaignBook]:
+    """The books under ``root`` (see the module's docstring) of ``offices``, in the campaign's order.
+
+    ``office`` is the campaign's office (books of a folder-per-book campaign belong to it); ``offices``
+    is it and every office under it (a manifest's books are kept when their office is one of them).
+    """
+    if not root.is_dir():
+        raise InputError(f"{root} is not a folder", hint="pass the folder that holds the campaign's books")
+    books = _from_manifest(root, offices) if (root / MANIFEST).is_file() else _from_folders(root, office)
+    if not books:
+        raise InputError(
+            f"{root} holds no book of office {office}",
+            hint="check --office, or name book folders <book_type>_<era>_<volume>",
+        )
+    return sorted(books, key=lambda b: order_key(b.book))
+
+
+def _find_book(session: Session, ref: BookRef) -> Book | None:
+    query = select(Book).where(
+        Book.office_code == ref.office,
+        Book.book_type == ref.book_type,
+        Book.era == ref.era,
+        Book.volume == ref.volume,
+    )
+    return session.scalars(query).one_or_none()
+
+
+DONE_STATES = (BookStatus.SCANNED, BookStatus.REVIEWING, BookStatus.DONE)
+
+
+def is_finished(session: Session, item: CampaignBook) -> bool:
+    """True when the book was scanned to the end and every one of its files is already accounted for
+    (registered as a page, or found to duplicate one in a finished batch): a rerun would change nothing."""
+    book = _find_book(session, item.book)
+    if book is None or book.status not in DONE_STATES:
+        return False
+    pages = session.execute(select(Page.image_path, Page.status).where(Page.book_id == book.id)).all()
+    if any(str(status) == "ingested" for _, status in pages):
+        return False
+    known = {path for path, _ in pages}
+    batches = select(Batch.counts).where(Batch.book_id == book.id, Batch.status == BatchStatus.DONE)
+    for counts in session.scalars(batches):
+        known.update(d.get("file") for d in (counts or {}).get("duplicates", []))
+    return all(str(f) in known for f in item.files)
