@@ -13,6 +13,7 @@ import typer
 from sohoa.console import err, out
 from sohoa.errors import SohoaError
 from sohoa.report_cli import report_app
+from sohoa.users_cli import users_app
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,6 +31,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(samples_app, name="samples")
 app.add_typer(config_app, name="config")
 app.add_typer(report_app, name="report")
+app.add_typer(users_app, name="users")
 
 
 def friendly(fn: F) -> F:
@@ -257,6 +259,22 @@ def load(
     from sohoa.load_cli import run_load_cli
 
     run_load_cli(office=office, out_dir=out_dir)
+
+
+# --------------------------------------------------------------------------- review app
+@app.command("serve")
+@friendly
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    https: Annotated[
+        bool, typer.Option("--https", help="Behind HTTPS: send the session cookie only over HTTPS.")
+    ] = False,
+) -> None:
+    """Run the review and approval web app (SOHOA_DATABASE_URL; SOHOA_SCAN_ROOT for operators' scans)."""
+    from sohoa.serve_cli import run_serve_cli
+
+    run_serve_cli(host=host, port=port, https_only=https)
 
 
 # --------------------------------------------------------------------------- demo

@@ -1,0 +1,177 @@
+"""Accounts of the review app: create, list, lock, unlock, set a password, check a password.
+
+Passwords are hashed with argon2id (``argon2-cffi``); a hash made with older parameters is rehashed at the
+next successful login. Every change is audited (never the hash: see ``loaders.audit.NEVER_LOGGED``).
+Works inside the caller's session and never commits.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from loaders.audit import SYSTEM, audit, snapshot
+from loaders.models import Office, User, UserRole
+from loaders.registry import get_office, sync_offices
+from sohoa import config
+from sohoa.errors import ConfigError, InputError, NotFoundError, StateError
+
+log = logging.getLogger(__name__)
+
+MIN_PASSWORD = 8
+MAX_PASSWORD = 1024
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+_HASHER = PasswordHasher()
+#: A valid hash of nothing anyone can type: verified against when the user does not exist, so that a
+#: missing account takes as long to refuse as a wrong password.
+_DUMMY_HASH = _HASHER.hash("\x00 no such user \x00")
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    """A user as ``sohoa users list`` shows it."""
+
+    id: int
+    username: str
+    role: str
+    office_code: str | None
+    office_name: str | None
+    locked: bool
+
+
+def hash_password(password: str) -> str:
+    """The argon2id hash of ``password`` after checking its length."""
+    if len(password) < MIN_PASSWORD:
+        raise InputError(
+            f"the password is too short ({len(password)} characters)",
+            hint=f"use at least {MIN_PASSWORD} characters",
+        )
+    if len(password) > MAX_PASSWORD:
+        raise InputError("the password is too long", hint=f"use at most {MAX_PASSWORD} characters")
+    return _HASHER.hash(password)
+
+
+def check_username(username: str) -> str:
+    name = username.strip().lower()
+    if not _USERNAME.match(name):
+        raise InputError(
+            f"{username!r} is not a valid user name",
+            hint="use 2–64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit",
+        )
+    return name
+
+
+def parse_role(role: str) -> UserRole:
+    try:
+        return UserRole(role.strip().lower())
+    except ValueError:
+        known = ", ".join(r.value for r in UserRole)
+        raise InputError(f"unknown role {role!r}", hint=f"use one of: {known}") from None
+
+
+def find_user(session: Session, username: str) -> User | None:
+    return session.scalars(select(User).where(User.username == username.strip().lower())).first()
+
+
+def get_user(session: Session, username: str) -> User:
+    user = find_user(session, username)
+    if user is None:
+        raise NotFoundError(f"no user {username!r}", hint="see `sohoa users list`")
+    return user
+
+
+def _ensure_office(session: Session, code: str, actor: str) -> Office:
+    """The office ``code``; an office known only to ``configs/offices.yaml`` is added to the database first."""
+    office = session.get(Office, code)
+    if office is not None:
+        return office
+    try:
+        config.office(code)
+    except ConfigError:
+        return get_office(session, code)  # NotFoundError with the closest codes
+    sync_offices(session, config.offices(), actor=actor)
+    return get_office(session, code)
+
+
+def add_user(
+    session: Session,
+    username: str,
+    *,
+    office_code: str | None,
+    role: str | UserRole,
+    password: str,
+    actor: str = SYSTEM,
+) -> User:
+    """Create an account; every role but admin needs an office."""
+    name = check_username(username)
+    kind = role if isinstance(role, UserRole) else parse_role(role)
+    if office_code is None and kind != UserRole.ADMIN:
+        raise InputError(f"a {kind} needs an office", hint="pass --office CODE")
+    if office_code is not None:
+        _ensure_office(session, office_code, actor)
+    if find_user(session, name) is not None:
+        raise StateError(f"user {name!r} already exists", hint="use `sohoa users set-password` to change it")
+    user = User(username=name, password_hash=hash_password(password), role=kind, office_code=office_code)
+    session.add(user)
+    session.flush()
+    audit(session, actor, "create", "user", user.id, after=snapshot(user))
+    log.info("user %s (%s of %s) created", name, kind, office_code)
+    return user
+
+
+def list_users(session: Session, office_code: str | None = None) -> list[UserInfo]:
+    query = select(User, Office.name).outerjoin(Office, Office.code == User.office_code)
+    if office_code is not None:
+        query = query.where(User.office_code == office_code)
+    return [
+        UserInfo(u.id, u.username, str(u.role), u.office_code, office_name, bool(u.locked))
+        for u, office_name in session.execute(query.order_by(User.username))
+    ]
+
+
+def set_locked(session: Session, username: str, locked: bool, *, actor: str = SYSTEM) -> User:
+    """Lock (the account can no longer sign in; open sessions end) or unlock an account."""
+    user = get_user(session, username)
+    if bool(user.locked) == locked:
+        return user
+    before = snapshot(user)
+    user.locked = locked
+    session.flush()
+    audit(
+        session, actor, "lock" if locked else "unlock", "user", user.id, before=before, after=snapshot(user)
+    )
+    return user
+
+
+def set_password(session: Session, username: str, password: str, *, actor: str = SYSTEM) -> User:
+    """Give the account a new password (its open sessions end)."""
+    user = get_user(session, username)
+    user.password_hash = hash_password(password)
+    session.flush()
+    audit(session, actor, "set_password", "user", user.id, after={"username": user.username})
+    return user
+
+
+def verify_password(session: Session, username: str, password: str) -> User | None:
+    """The user when ``password`` is theirs (locked or not: the caller decides), else None.
+
+    Takes about as long for an unknown user as for a wrong password.
+    """
+    user = find_user(session, username) if len(password) <= MAX_PASSWORD else None
+    stored = user.password_hash if user is not None else _DUMMY_HASH
+    try:
+        _HASHER.verify(stored, password[:MAX_PASSWORD])
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return None
+    if user is None:
+        return None
+    if _HASHER.check_needs_rehash(stored):
+        user.password_hash = _HASHER.hash(password)
+        session.flush()
+    return user

@@ -1,0 +1,138 @@
+"""The FastAPI application: sessions, security headers, error pages and the routers.
+
+``create_app(engine, settings)`` builds it for one database; ``sohoa serve`` runs it with uvicorn.
+The reports pages (``reports/``) plug in through :func:`_include_optional_routers`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+from starlette.middleware.sessions import SessionMiddleware
+
+from review.routes import auth, batch, media, operator, records, supervisor
+from review.security import Forbidden, NotAuthenticated
+from review.settings import ReviewSettings
+from review.templating import render
+from review.throttle import LoginThrottle
+from sohoa.errors import NotFoundError, SohoaError
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).resolve().parent / "static"
+SESSION_COOKIE = "sohoa_session"
+#: Routers other packages add to the app when they are installed: (module, attribute).
+OPTIONAL_ROUTERS: tuple[tuple[str, str], ...] = (("reports.web", "router"),)
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
+)
+
+
+def _wants_page(request: Request) -> bool:
+    """GET of an HTML page (redirect to /login) rather than an API call, image or form post (401)."""
+    return request.method == "GET" and not request.url.path.startswith(("/media/", "/api/"))
+
+
+def _include_optional_routers(app: FastAPI) -> None:
+    """Mount the routers of optional packages (e.g. the reports pages at /reports) when they exist.
+
+    A router there should depend on ``review.security.current_user`` so it is behind the login too.
+    """
+    for module_name, attribute in OPTIONAL_ROUTERS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name is not None and module_name.startswith(exc.name):
+                continue
+            raise
+        app.include_router(getattr(module, attribute))
+        log.info("routes of %s mounted", module_name)
+
+
+def create_app(engine: Engine, settings: ReviewSettings) -> FastAPI:
+    app = FastAPI(title="sohoa — duyệt hồ sơ", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.engine = engine
+    app.state.settings = settings
+    app.state.throttle = LoginThrottle(
+        settings.login_max_failures, settings.login_window_s, settings.login_lockout_s
+    )
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie=SESSION_COOKIE,
+        max_age=settings.session_max_age_s,
+        same_site="strict",
+        https_only=settings.https_only,
+    )
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not request.url.path.startswith(("/static/", "/media/")):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.exception_handler(NotAuthenticated)
+    async def not_authenticated(request: Request, _exc: NotAuthenticated) -> Response:
+        if _wants_page(request):
+            return RedirectResponse("/login", status_code=303)
+        return JSONResponse({"detail": "Chưa đăng nhập"}, status_code=401)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, _exc: Forbidden) -> Response:
+        return render(
+            request,
+            "error.html",
+            403,
+            title="Không có quyền",
+            message="Vai trò của bạn không dùng được trang này.",
+        )
+
+    @app.exception_handler(NotFoundError)
+    async def not_found(request: Request, exc: NotFoundError) -> Response:
+        if not _wants_page(request):
+            return JSONResponse({"detail": "Không tìm thấy"}, status_code=404)
+        return render(
+            request,
+            "error.html",
+            404,
+            title="Không tìm thấy",
+            message="Không tìm thấy hồ sơ này trong cơ quan của bạn.",
+        )
+
+    @app.exception_handler(SohoaError)
+    async def sohoa_error(request: Request, exc: SohoaError) -> Response:
+        return render(request, "error.html", 400, title="Không thực hiện được", message=str(exc))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 404 or (not _wants_page(request) and request.method == "GET"):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+        return render(request, "error.html", exc.status_code, title="Lỗi", message=str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, _exc: RequestValidationError) -> Response:
+        return JSONResponse(
+            {"detail": "Yêu cầu không hợp lệ"}, status_code=404 if request.method == "GET" else 400
+        )
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for module in (auth, records, media, batch, supervisor, operator):
+        app.include_router(module.router)
+    _include_optional_routers(app)
+    return app

@@ -1,0 +1,1 @@
+"""The routers of the review app, one module per screen group."""

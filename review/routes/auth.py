@@ -1,0 +1,62 @@
+"""Sign in and out."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+
+from loaders.audit import audit
+from loaders.users import verify_password
+from review.routes.common import FormDep, text_field
+from review.security import DbDep, current_user, login_session, require_csrf
+from review.templating import render
+from review.throttle import LoginThrottle
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+
+@router.get("/login")
+def login_page(request: Request) -> Response:
+    return render(request, "login.html")
+
+
+def _refuse(request: Request, username: str, message: str, status: int) -> Response:
+    return render(request, "login.html", status, error=message, username=username)
+
+
+@router.post("/login", dependencies=[Depends(require_csrf)])
+def login(request: Request, form: FormDep, db: DbDep) -> Response:
+    username = text_field(form, "username").strip().lower()[:64]
+    password = text_field(form, "password")
+    address = request.client.host if request.client else "?"
+    throttle: LoginThrottle = request.app.state.throttle
+    keys = (f"user:{username}", f"ip:{address}")
+    wait = throttle.retry_after(*keys)
+    if wait > 0:
+        minutes = max(1, round(wait / 60))
+        return _refuse(
+            request, username, f"Đăng nhập sai quá nhiều lần. Hãy thử lại sau {minutes} phút.", 429
+        )
+    user = verify_password(db, username, password) if username and password else None
+    if user is None:
+        throttle.failure(*keys)
+        log.info("failed login for %r from %s", username, address)
+        return _refuse(request, username, "Sai tên đăng nhập hoặc mật khẩu.", 401)
+    if user.locked:
+        audit(db, user.username, "login_refused", "user", user.id, after={"reason": "locked"})
+        db.commit()
+        return _refuse(request, username, "Tài khoản đã bị khóa. Hãy liên hệ Sở Tư pháp để mở khóa.", 403)
+    throttle.success(keys[0])
+    audit(db, user.username, "login", "user", user.id, after={"address": address})
+    db.commit()
+    login_session(request, user)
+    return RedirectResponse("/", status_code=303)
+
+
+@router.post("/logout", dependencies=[Depends(require_csrf), Depends(current_user)])
+def logout(request: Request) -> Response:
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)

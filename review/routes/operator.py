@@ -1,0 +1,151 @@
+"""Operators: register a book, start a scan of a server folder, watch progress, see quarantined pages.
+
+Scan folders are the sub-folders of ``SOHOA_SCAN_ROOT``: the form offers their names and the server
+looks the chosen name up in its own listing, so no path typed by a user is ever opened.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from loaders import registry
+from loaders.approval import office_scope, sees_office
+from loaders.models import Batch, Book, Office, User, UserRole
+from review.routes.common import FormDep, int_field, settings_of, text_field
+from review.security import DbDep, flash, require_csrf, require_roles
+from review.templating import render
+from sohoa import config
+from sohoa.errors import InputError, NotFoundError, SohoaError
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+StaffDep = Annotated[User, Depends(require_roles(UserRole.OPERATOR, UserRole.SUPERVISOR, UserRole.ADMIN))]
+PAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".pdf"})
+_RUNNING: dict[int, threading.Thread] = {}
+
+
+def scan_folders(root: Path | None) -> list[str]:
+    """Names of the sub-folders of the scan root (hidden ones left out), sorted."""
+    if root is None or not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def page_files(folder: Path) -> list[Path]:
+    """The page images of a scan folder, in name order (hidden files left out)."""
+    files = sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in PAGE_SUFFIXES
+    )
+    if not files:
+        raise InputError(
+            f"{folder.name} holds no page images", hint="put the PNG, JPEG, TIFF or PDF scans there"
+        )
+    return files
+
+
+def _offices(db: Session, user: User) -> list[Office]:
+    scope = office_scope(db, user)
+    query = select(Office).order_by(Office.code)
+    if scope is not None:
+        query = query.where(Office.code.in_(sorted(scope)))
+    return list(db.scalars(query))
+
+
+@router.get("/books")
+def books_page(request: Request, user: StaffDep, db: DbDep) -> Response:
+    scope = office_scope(db, user)
+    rows = [r for r in registry.book_summary(db) if scope is None or r.office_code in scope]
+    batches = {
+        b.book_id: b
+        for b in db.scalars(select(Batch).order_by(Batch.id))  # the last batch of each book wins
+    }
+    return render(
+        request,
+        "books.html",
+        rows=rows,
+        batches=batches,
+        offices=_offices(db, user),
+        eras=[e.id for e in config.eras()],
+        folders=scan_folders(settings_of(request).scan_root),
+        running={k for k, t in _RUNNING.items() if t.is_alive()},
+    )
+
+
+@router.post("/books", dependencies=[Depends(require_csrf)])
+def register(request: Request, form: FormDep, user: StaffDep, db: DbDep) -> Response:
+    office = text_field(form, "office")
+    if not sees_office(db, user, office):
+        raise NotFoundError(f"unknown office {office!r}", hint="pick one of your offices")
+    book = registry.register_book(
+        db,
+        office,
+        text_field(form, "book_type"),
+        text_field(form, "era"),
+        text_field(form, "volume"),
+        int_field(form, "year_from"),
+        int_field(form, "year_to"),
+        actor=user.username,
+    )
+    db.commit()
+    flash(request, f"Đã đăng ký sổ số {book.id}.", "success")
+    return RedirectResponse("/books", status_code=303)
+
+
+def _run_scan(params: Any) -> None:
+    from flows.scan import run_scan
+
+    try:
+        run_scan(params)
+    except SohoaError as exc:
+        log.warning("scan of %s failed: %s", params.source, exc)
+    except Exception:
+        log.exception("scan of %s failed", params.source)
+
+
+@router.post("/books/{book_id}/scan", dependencies=[Depends(require_csrf)])
+def start_scan(
+    request: Request,
+    book_id: int,
+    form: FormDep,
+    user: StaffDep,
+    db: DbDep,
+) -> Response:
+    book = db.get(Book, book_id)
+    if book is None or not sees_office(db, user, book.office_code):
+        raise NotFoundError(f"book {book_id} not found")
+    root = settings_of(request).scan_root
+    chosen = text_field(form, "folder")
+    names = scan_folders(root)
+    if root is None or chosen not in names:
+        raise InputError(
+            "pick one of the listed scan folders", hint="ask the administrator to set SOHOA_SCAN_ROOT"
+        )
+    folder = root / names[names.index(chosen)]  # the server's own name, not the posted one
+    if book_id in _RUNNING and _RUNNING[book_id].is_alive():
+        flash(request, "Sổ này đang được quét.", "info")
+        return RedirectResponse("/books", status_code=303)
+    from flows.settings import BookRef, ScanParams
+
+    params = ScanParams(
+        book=BookRef(
+            office=book.office_code, book_type=str(book.book_type), era=book.era, volume=book.volume
+        ),
+        files=page_files(folder),
+        source=str(folder),
+        actor=user.username,
+    )
+    thread = threading.Thread(target=_run_scan, args=(params,), name=f"scan-book-{book_id}", daemon=True)
+    _RUNNING[book_id] = thread
+    thread.start()
+    flash(request, f"Đã bắt đầu quét {len(params.files)} tệp của thư mục {chosen}.", "success")
+    return RedirectResponse("/books", status_code=303)
