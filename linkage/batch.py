@@ -19,7 +19,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from linkage.blocking import BlockingRule
-from linkage.comparisons import MIN_FREQUENCY, NAME_PARTS, NameFrequencies, level_weight
+from linkage.comparisons import FREQUENCY_KEYS, MIN_FREQUENCY, NAME_PARTS, NameFrequencies, level_weight
 from linkage.constraints import SPOUSE_WHOLE_MATCH, SPOUSE_WHOLE_NEAR
 from linkage.features import FeatureTable, IntArray, PartColumns, Vocabulary
 
@@ -60,6 +60,10 @@ RESIDENCE_LEVELS: Final[tuple[str, ...]] = ("exact", "different", "office", "els
 R_OFFICE: Final[int] = 2
 EXACT, TONE, LOST, OCR, DIFFERENT, NULL, SYLLABLES = range(7)
 B_EXACT, B_YEAR, B_TRANSPOSED, B_ONE_DIGIT, B_YEAR_ONE_DIGIT, B_DIFFERENT, B_NULL = range(7)
+# (code, level name, key kind) of the name levels weighed by the name's frequency under that key
+_FREQUENCY_LEVELS: Final[tuple[tuple[int, str, str], ...]] = tuple(
+    (NAME_LEVELS.index(level), level, kind) for level, kind in FREQUENCY_KEYS.items()
+)
 SPOUSE_THRESHOLD: Final[float] = 0.8  # pair_evidence compares the spouses' names at the default threshold
 _MIX: Final[np.uint64] = np.uint64(0x9E3779B97F4A7C15)
 
@@ -202,19 +206,23 @@ class PairScorer:
         self.pair_bonus = pair_bonus
         self.pair_penalty = pair_penalty
         self.tables: list[FloatArray] = [_level_table(levels[c], names) for c, names in COMPARISONS]
-        self.exact: dict[str, FloatArray] = {}
+        self.frequency_weights: dict[tuple[str, str], FloatArray] = {}  # (part, level) -> by key code
         self.office: FloatArray = np.zeros(0, dtype=np.float64)
 
     def prepare(self, vocab: Vocabulary, frequencies: NameFrequencies) -> None:
-        """The weight of an exact name part by its key code, from the name frequencies."""
+        """The weight of an exact (tone, diacritics-lost) name part by the code of its key (tone-free,
+        diacritics-free key), from the name frequencies."""
         for part in NAME_PARTS:
-            m, u = self.levels[part]["exact"]
-            weights = np.full(len(vocab), level_weight(m, u), dtype=np.float64)
             total = frequencies.totals[part]
-            if total >= 200:
-                for key, count in frequencies.counts[part].items():
-                    weights[vocab.code(key)] = level_weight(m, max(count / total, MIN_FREQUENCY))
-            self.exact[part] = weights
+            for level, kind in FREQUENCY_KEYS.items():
+                m, u = self.levels[part][level]
+                weights = np.full(len(vocab), level_weight(m, u), dtype=np.float64)
+                if total >= 200:
+                    counts = frequencies.table(part, kind)
+                    codes = vocab.codes_of(list(counts))
+                    shares = np.fromiter(counts.values(), dtype=np.float64, count=len(counts)) / total
+                    weights[codes] = np.log2(m / np.maximum(shares, MIN_FREQUENCY))
+                self.frequency_weights[(part, level)] = weights
         m, u = self.levels["residence"]["office"]
         weights = np.full(len(vocab), level_weight(m, u), dtype=np.float64)
         if frequencies.places_total >= 200:
@@ -230,8 +238,10 @@ class PairScorer:
         weight = self.tables[column][level]
         if column < len(NAME_PARTS):
             part = NAME_PARTS[column]
-            exact = level == EXACT
-            weight[exact] = self.exact[part][table.parts[part].key[pairs.i[exact]]]
+            for code, name, kind in _FREQUENCY_LEVELS:
+                chosen = level == code
+                keys = getattr(table.parts[part], kind)[pairs.i[chosen]]
+                weight[chosen] = self.frequency_weights[(part, name)][keys]
         elif column == RESIDENCE:
             office = level == R_OFFICE
             weight[office] = self.office[table.ints["place"][pairs.i[office]]]

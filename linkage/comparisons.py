@@ -25,6 +25,7 @@ from normalize import PartialDate
 
 __all__ = [
     "DEFAULT_LEVELS",
+    "FREQUENCY_KEYS",
     "NAME_PARTS",
     "Evidence",
     "NameFrequencies",
@@ -43,37 +44,40 @@ NAME_PARTS: Final[tuple[str, ...]] = ("given", "middle", "family")
 NULL: Final[str] = "null"
 SYLLABLES: Final[str] = "syllables"  # a name part moved by a merged or split syllable (see resplit_parts)
 
-# comparison -> level -> (m, u). "exact" name levels take u from the name frequencies when known.
+# comparison -> level -> (m, u). The name levels "exact", "tone" and "diacritics_lost" take u from the
+# name frequencies when known (:data:`FREQUENCY_KEYS`). The m of the name levels is set for handwriting
+# OCR, where a third of the names come through damaged: tone slips and lost diacritics are common in copies
+# of one name, a name read the same in both copies is the usual case but not an overwhelming one.
 DEFAULT_LEVELS: Final[dict[str, dict[str, tuple[float, float]]]] = {
     "given": {
-        "exact": (0.90, 0.01),
-        "tone": (0.02, 0.002),
-        "diacritics_lost": (0.04, 0.002),
-        "ocr": (0.03, 0.003),
-        "different": (0.002, 0.98),
+        "exact": (0.60, 0.01),
+        "tone": (0.12, 0.002),
+        "diacritics_lost": (0.15, 0.002),
+        "ocr": (0.06, 0.003),
+        "different": (0.005, 0.98),
         "syllables": (0.03, 0.001),
     },
     "middle": {
-        "exact": (0.88, 0.10),
-        "tone": (0.02, 0.01),
-        "diacritics_lost": (0.04, 0.01),
-        "ocr": (0.03, 0.02),
+        "exact": (0.60, 0.10),
+        "tone": (0.12, 0.01),
+        "diacritics_lost": (0.15, 0.01),
+        "ocr": (0.06, 0.02),
         "different": (0.03, 0.80),
         "syllables": (0.03, 0.01),
     },
     "family": {
-        "exact": (0.92, 0.10),
-        "tone": (0.01, 0.005),
-        "diacritics_lost": (0.04, 0.01),
-        "ocr": (0.02, 0.01),
-        "different": (0.01, 0.85),
+        "exact": (0.60, 0.10),
+        "tone": (0.10, 0.005),
+        "diacritics_lost": (0.15, 0.01),
+        "ocr": (0.06, 0.01),
+        "different": (0.02, 0.85),
         "syllables": (0.03, 0.01),
     },
     "birth_date": {
         "exact": (0.85, 0.0001),
         "year": (0.90, 0.03),
         "transposed": (0.02, 0.0001),
-        "one_digit": (0.03, 0.01),
+        "one_digit": (0.1, 0.001),  # OCR misreads one digit of a date far more often than chance
         "year_one_digit": (0.1, 0.15),
         "different": (0.002, 0.97),
     },
@@ -105,11 +109,21 @@ def locality(m: Mention) -> str | None:
     return m.office if m.office and len(m.office) == 5 else None
 
 
+# Name levels whose u is the frequency of the name under the key they agree on (the rarer, the stronger).
+FREQUENCY_KEYS: Final[dict[str, str]] = {"exact": "key", "tone": "tone_free", "diacritics_lost": "ascii"}
+
+
 class NameFrequencies:
-    """How common each name part (and each commune) is among the mentions seen so far (incremental)."""
+    """How common each name part (and each commune) is among the mentions seen so far (incremental).
+
+    A part is counted under its comparison key, its tone-free key and its diacritics-free key, so that an
+    agreement but for tones (or diacritics) is weighed by how common the name is under that looser key."""
 
     def __init__(self) -> None:
         self.counts: dict[str, Counter[str]] = {part: Counter() for part in NAME_PARTS}
+        self.loose_counts: dict[tuple[str, str], Counter[str]] = {
+            (part, kind): Counter() for part in NAME_PARTS for kind in ("tone_free", "ascii")
+        }
         self.totals: dict[str, int] = dict.fromkeys(NAME_PARTS, 0)
         self.places: Counter[str] = Counter()
         self.places_total = 0
@@ -117,14 +131,20 @@ class NameFrequencies:
     def add(self, mentions: Iterable[Mention]) -> None:
         for m in mentions:
             for part in NAME_PARTS:
-                key = getattr(m, part).key
-                if key:
-                    self.counts[part][key] += 1
+                name = getattr(m, part)
+                if name.key:
+                    self.counts[part][name.key] += 1
+                    self.loose_counts[(part, "tone_free")][name.tone_free] += 1
+                    self.loose_counts[(part, "ascii")][name.ascii] += 1
                     self.totals[part] += 1
             place = locality(m)
             if place:
                 self.places[place] += 1
                 self.places_total += 1
+
+    def table(self, part: str, kind: str) -> Counter[str]:
+        """The counts of one part under one key kind (``key``, ``tone_free`` or ``ascii``)."""
+        return self.counts[part] if kind == "key" else self.loose_counts[(part, kind)]
 
     def place_frequency(self, place: str) -> float | None:
         """Share of the placed mentions in this commune, or None when too few were seen to say."""
@@ -132,12 +152,13 @@ class NameFrequencies:
             return None
         return max(self.places[place] / self.places_total, MIN_FREQUENCY)
 
-    def frequency(self, part: str, key: str) -> float | None:
-        """Share of the mentions with this name part, or None when too few mentions were seen to say."""
+    def frequency(self, part: str, key: str, kind: str = "key") -> float | None:
+        """Share of the mentions with this name part (under the key ``kind``), or None when too few
+        mentions were seen to say."""
         total = self.totals[part]
         if total < 200:
             return None
-        return max(self.counts[part][key] / total, MIN_FREQUENCY)
+        return max(self.table(part, kind)[key] / total, MIN_FREQUENCY)
 
 
 def compare_name_part(
@@ -272,7 +293,7 @@ def _weight(
     if level == NULL:
         return 0.0
     m, u = levels[comparison][level]
-    if level in ("exact", "office") and frequency is not None:
+    if (level in FREQUENCY_KEYS or level == "office") and frequency is not None:
         u = frequency
     return level_weight(m, u)
 
@@ -294,8 +315,9 @@ def score_pair(
         sim = None if similarities is None else similarities[i]
         level = compare_name_part(pa, pb, sim, threshold)
         freq = None
-        if level == "exact" and frequencies is not None:
-            freq = frequencies.frequency(part, pa.key)
+        kind = FREQUENCY_KEYS.get(level)
+        if kind is not None and frequencies is not None:
+            freq = frequencies.frequency(part, getattr(pa, kind), kind)
         evidence.levels[part] = level
         evidence.weights[part] = _weight(table, part, level, freq)
     for part in resplit_parts(a, b, evidence.levels):

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from linkage.batch import (
     COMPARISONS,
-    EXACT,
+    NAME_LEVELS,
     R_OFFICE,
     RESIDENCE,
     Blocks,
@@ -39,7 +39,7 @@ from linkage.batch import (
     rule_keys,
 )
 from linkage.blocking import DEFAULT_RULES, BlockingRule, block_on
-from linkage.comparisons import DEFAULT_LEVELS, NAME_PARTS, Evidence, NameFrequencies
+from linkage.comparisons import DEFAULT_LEVELS, FREQUENCY_KEYS, NAME_PARTS, Evidence, NameFrequencies
 from linkage.constraints import pair_evidence, person_violation
 from linkage.features import FeatureTable, IntArray, Vocabulary, encode
 from linkage.mention import Mention
@@ -47,10 +47,14 @@ from linkage.mention import Mention
 # A person is scored by its best-matching mention, except that these comparisons take the most conflicting
 # mention's weight: one mention agreeing cannot hide another disagreeing (no chaining through a namesake).
 CONFLICTING: Final[tuple[str, ...]] = ("given", "birth_date")
+# Only a real disagreement conflicts: a weight below this (bits). A year one digit apart (about 0 bits, OCR
+# damage as often as not) in another mention of the person does not take the best mention's agreement away.
+CONFLICT_BELOW: Final[float] = -3.0
 COLUMN: Final[dict[str, int]] = {name: column for column, (name, _) in enumerate(COMPARISONS)}
 
 __all__ = [
     "CONFLICTING",
+    "CONFLICT_BELOW",
     "Decision",
     "LinkIndex",
     "LinkSettings",
@@ -75,7 +79,7 @@ class LinkSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    auto_threshold: float = Field(default=18.0, description="score (bits) at or above which a link is made")
+    auto_threshold: float = Field(default=15.0, description="score (bits) at or above which a link is made")
     suggest_threshold: float = Field(default=8.0, description="score at or above which a reviewer is asked")
     margin: float = Field(default=4.0, ge=0, description="the best person must beat the next by this much")
     max_suggestions: int = Field(default=3, ge=0)
@@ -385,7 +389,7 @@ class Linker:
             for comparison in CONFLICTING:
                 weights = chunk.conflict_weights[comparison]
                 worst = min(float(weights[lo:hi][mask].min()), 0.0)
-                if worst < min(float(weights[k]), 0.0):
+                if worst < min(float(weights[k]), CONFLICT_BELOW):
                     candidate.conflicts[comparison] = worst
             if candidate.conflicts:
                 candidate.score = sum(self._weights(index, chunk, candidate).values())
@@ -400,8 +404,10 @@ class Linker:
         out: dict[str, float] = {}
         for column, level in enumerate(pairs.levels[k].tolist()):
             comparison = COMPARISONS[column][0]
-            if column < len(NAME_PARTS) and level == EXACT:
-                weight = float(self.scorer.exact[comparison][index.table.parts[comparison].key[key_i]])
+            kind = FREQUENCY_KEYS.get(NAME_LEVELS[level]) if column < len(NAME_PARTS) else None
+            if kind is not None:
+                code = getattr(index.table.parts[comparison], kind)[key_i]
+                weight = float(self.scorer.frequency_weights[(comparison, NAME_LEVELS[level])][code])
             elif column == RESIDENCE and level == R_OFFICE:
                 weight = float(self.scorer.office[index.table.ints["place"][key_i]])
             else:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from linkage.blocking import blocking_keys
 from linkage.comparisons import Evidence, NameFrequencies, score_pairs
 from linkage.constraints import pair_evidence, person_violation
-from linkage.linker import CONFLICTING, Decision, LinkSettings, Suggestion, corroborated
+from linkage.linker import CONFLICT_BELOW, CONFLICTING, Decision, LinkSettings, Suggestion, corroborated
 from linkage.mention import Mention
 
 __all__ = ["ReferenceLinker"]
@@ -74,7 +74,7 @@ class ReferenceLinker:
         for pid, ev in best.items():
             for comparison in CONFLICTING:
                 conflict = worst[(pid, comparison)]
-                if conflict < min(ev.weights[comparison], 0.0):
+                if conflict < min(ev.weights[comparison], CONFLICT_BELOW):
                     ev.weights[comparison] = conflict
                     ev.notes.append(f"{comparison} conflicts with another mention of {pid}")
             ev.violation = person_violation(mention, self.persons[pid])

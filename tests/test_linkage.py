@@ -120,6 +120,22 @@ def test_common_given_name_counts_less_than_rare() -> None:
     assert freqs.frequency("given", "hùng") == pytest.approx(150 / 251)
 
 
+def test_lost_diacritics_are_weighed_by_how_common_the_bare_name_is() -> None:
+    freqs = NameFrequencies()
+    # "hung" bare stands for Hùng, Hưng, Hứng …: a diacritics-lost Hung says less than a bare Su (Sử)
+    common = [_mention(f"h{i}", f"Nông Văn {name}") for i in range(50) for name in ("Hùng", "Hưng", "Hứng")]
+    rare = [_mention(f"r{i}", f"Nông Văn Tuân{i}") for i in range(100)]
+    freqs.add([*common, *rare, _mention("x", "Nông Văn Sử")])
+    hung = score_pair(_mention("a", "Nông Văn Hung"), _mention("b", "Nông Văn Hưng"), frequencies=freqs)
+    su = score_pair(_mention("a", "Nông Văn Su"), _mention("b", "Nông Văn Sử"), frequencies=freqs)
+    assert hung.levels["given"] == su.levels["given"] == "diacritics_lost"
+    assert su.weights["given"] > hung.weights["given"] + 5
+    assert freqs.frequency("given", "hung", "ascii") == pytest.approx(150 / 251)
+    # an exact copy still weighs more than a diacritics-lost one of the same name
+    exact = score_pair(_mention("a", "Nông Văn Sử"), _mention("b", "Nông Văn Sử"), frequencies=freqs)
+    assert exact.weights["given"] > su.weights["given"]
+
+
 # ------------------------------------------------------------------------------------------- linker
 BIRTH = {
     "registration.date": "10/04/1987",
