@@ -93,6 +93,8 @@ def _field(table: FeatureTable, name: str, rows: slice) -> IntArray:
         return p["spouse_given"].ascii[rows]
     if name == "name_ascii":
         return p["joined"].ascii[rows]
+    if name == "name_folded":
+        return p["joined"].folded[rows]
     return c[name][rows]  # sex, ethnicity, residence
 
 
@@ -329,6 +331,9 @@ def name_levels(
     if len(rest) and fuzzy:
         similar = _similarities(vocab, cols.loose[i[rest]], cols.loose[j[rest]]) >= threshold
         level[rest[similar]] = OCR
+    if fuzzy:
+        # a letter OCR confuses (rn/m, u/n …): overridden below by every closer level
+        level[(cols.folded[i] == cols.folded[j]) & (cols.ascii[i] != cols.ascii[j])] = OCR
     level[lost] = LOST
     level[tone] = TONE
     level[exact] = EXACT

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from linkage.mention import Mention, joined_name
+from linkage.mention import Mention, joined_name, ocr_fold
 
 __all__ = ["BLOCKING_FIELDS", "DEFAULT_RULES", "BlockingError", "BlockingRule", "block_on", "blocking_keys"]
 
@@ -41,6 +41,7 @@ BLOCKING_FIELDS: Final[dict[str, Callable[[Mention], str | None]]] = {
     "residence": lambda m: m.residence,
     "spouse_given_ascii": lambda m: None if m.spouse is None else (m.spouse[1].ascii or None),
     "name_ascii": lambda m: joined_name(m).ascii or None,  # the whole name, no spaces nor diacritics
+    "name_folded": lambda m: ocr_fold(joined_name(m).ascii) or None,  # … and OCR look-alikes folded
 }
 _FAMILY_ONLY: Final[frozenset[str]] = frozenset(
     {"family_ascii", "sex", "ethnicity", "residence", "birth_decade"}
@@ -98,7 +99,7 @@ DEFAULT_RULES: Final[tuple[BlockingRule, ...]] = (
     block_on("birth_date", "sex"),
     block_on("middle_given_loose", "residence"),
     block_on("given_ascii", "family_ascii", "spouse_given_ascii"),
-    block_on("name_ascii"),
+    block_on("name_folded"),
 )
 
 

@@ -20,7 +20,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from linkage.mention import Mention, NamePart, joined_name
+from linkage.mention import Mention, NamePart, joined_name, ocr_fold
 from normalize import PartialDate
 
 __all__ = [
@@ -182,6 +182,8 @@ def compare_name_part(
         similarity = Levenshtein.normalized_similarity(a.loose, b.loose)
     if similarity >= threshold and min(len(a.loose), len(b.loose)) >= 4:
         return "ocr"
+    if a.ascii != b.ascii and ocr_fold(a.ascii) == ocr_fold(b.ascii):
+        return "ocr"  # one letter OCR confuses with another (rn/m, u/n, cl/d …)
     return "different"
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from linkage.comparisons import locality
-from linkage.mention import Mention, NamePart, joined_name
+from linkage.mention import Mention, NamePart, joined_name, ocr_fold
 
 __all__ = ["NAME_PARTS", "PART_KEYS", "FeatureTable", "PartColumns", "Vocabulary", "encode"]
 
@@ -52,7 +52,7 @@ class Vocabulary:
     def __init__(self) -> None:
         self.codes: dict[str, int] = {"": 0}
         self.strings: list[str] = [""]
-        self.parts: dict[str, tuple[int, int, int, int, int, int]] = {}
+        self.parts: dict[str, tuple[int, int, int, int, int, int, int]] = {}
 
     def __len__(self) -> int:
         return len(self.strings)
@@ -66,8 +66,9 @@ class Vocabulary:
             self.strings.append(text)
         return found
 
-    def part_row(self, part: NamePart) -> tuple[int, int, int, int, int, int]:
-        """Codes of a name part's keys, whether it has marks and the length of its loose key."""
+    def part_row(self, part: NamePart) -> tuple[int, int, int, int, int, int, int]:
+        """Codes of a name part's keys, whether it has marks, the length of its loose key and the code of
+        its OCR-folded key (see :func:`~linkage.mention.ocr_fold`)."""
         found = self.parts.get(part.key)
         if found is None:
             found = self.parts[part.key] = (
@@ -77,6 +78,7 @@ class Vocabulary:
                 self.code(part.loose),
                 int(part.key != part.ascii),
                 len(part.loose),
+                self.code(ocr_fold(part.ascii)),
             )
         return found
 
@@ -98,11 +100,12 @@ class PartColumns:
     loose: IntArray
     marks: npt.NDArray[np.bool_]
     length: IntArray  # length of the loose key
+    folded: IntArray  # code of the OCR-folded key
 
     @classmethod
     def empty(cls) -> PartColumns:
         zero = np.zeros(0, dtype=np.int64)
-        return cls(zero, zero, zero, zero, np.zeros(0, dtype=np.bool_), zero)
+        return cls(zero, zero, zero, zero, np.zeros(0, dtype=np.bool_), zero, zero)
 
     def extend(self, other: PartColumns) -> PartColumns:
         return PartColumns(
@@ -113,7 +116,7 @@ class PartColumns:
 def _part_columns(parts: Sequence[NamePart], vocab: Vocabulary) -> PartColumns:
     # The other keys of a name part follow from its comparison key: encode each distinct key once.
     rows = [vocab.part_row(p) for p in parts]
-    table = np.array(rows, dtype=np.int64).reshape(len(rows), 6)
+    table = np.array(rows, dtype=np.int64).reshape(len(rows), 7)
     return PartColumns(
         key=table[:, 0].copy(),
         tone_free=table[:, 1].copy(),
@@ -121,6 +124,7 @@ def _part_columns(parts: Sequence[NamePart], vocab: Vocabulary) -> PartColumns:
         loose=table[:, 3].copy(),
         marks=table[:, 4].astype(np.bool_),
         length=table[:, 5].copy(),
+        folded=table[:, 6].copy(),
     )
 
 

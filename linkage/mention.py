@@ -79,6 +79,29 @@ def tone_free(key: str) -> str:
     return unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONE_MARKS))
 
 
+# Letters handwriting OCR reads for one another, each class folded to one letter (on diacritics-free keys).
+_OCR_FOLDS: Final[tuple[tuple[str, str], ...]] = (
+    ("rn", "m"),
+    ("cl", "d"),
+    ("1", "l"),
+    ("i", "l"),
+    ("0", "o"),
+    ("u", "n"),
+    ("b", "h"),
+    ("e", "c"),
+)
+
+
+@lru_cache(maxsize=262144)
+def ocr_fold(ascii_text: str) -> str:
+    """A diacritics-free key with the letters OCR confuses folded together (rn→m, cl→d, i/1→l, 0→o, u→n,
+    b→h, e→c) and spaces dropped: two readings of one handwritten name often agree here."""
+    out = ascii_text.replace(" ", "")
+    for source, target in _OCR_FOLDS:
+        out = out.replace(source, target)
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class NamePart:
     """One part of a name (family, middle or given) under the keys the comparisons use."""
