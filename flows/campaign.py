@@ -21,9 +21,10 @@ from pydantic import BaseModel, Field
 
 from flows import progress
 from flows.books import CampaignBook, campaign_books, is_finished
-from flows.scan import DB_RETRIES, DB_RETRY_DELAY_S, scan_book, task_runner
-from flows.settings import ScanParams, database
-from loaders import db, registry
+from flows.scan import scan_book, task_runner
+from flows.settings import DB_RETRIES, DB_RETRY_DELAY_S, ScanParams, database_trouble
+from flows.settings import session as db_session
+from loaders import registry
 from loaders.official import offices_under
 from sohoa.errors import SohoaError
 
@@ -43,10 +44,15 @@ class CampaignError(SohoaError):
     """A book of the campaign failed; the books before it are done."""
 
 
-@task(name="plan-campaign", retries=DB_RETRIES, retry_delay_seconds=DB_RETRY_DELAY_S)
+@task(
+    name="plan-campaign",
+    retries=DB_RETRIES,
+    retry_delay_seconds=DB_RETRY_DELAY_S,
+    retry_condition_fn=database_trouble,
+)
 def plan_campaign(params: CampaignParams) -> list[tuple[CampaignBook, bool]]:
     """The campaign's books in order, each with whether it is already finished."""
-    with db.session_scope(database()) as session:
+    with db_session() as session:
         registry.get_office(session, params.office)
         books = campaign_books(params.root, params.office, offices_under(session, params.office))
         return [(book, is_finished(session, book)) for book in books]

@@ -14,20 +14,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from prefect import Task, flow, get_run_logger, task
-from prefect.client.schemas.objects import TaskRun
-from prefect.states import State
+from prefect import flow, get_run_logger, task
 from pydantic import BaseModel, Field
-from sqlalchemy import exc as sa_exc
 
-from flows.settings import database
-from loaders import db
+from flows.settings import DB_RETRIES, DB_RETRY_DELAY_S, database_trouble
+from flows.settings import session as db_session
 from loaders.export import books_with_loaded_records, export_book, package_is_current
 from loaders.official import load_approved, offices_under
-from sohoa.errors import DatabaseError
-
-DB_RETRIES = 3
-DB_RETRY_DELAY_S = [2.0, 5.0, 15.0]
 
 
 class LoadParams(BaseModel):
@@ -38,17 +31,6 @@ class LoadParams(BaseModel):
     actor: str = Field(default="flow:load-approved", description="Who the audit rows name.")
 
 
-def database_trouble(_task: Task[Any, Any], _run: TaskRun, state: State[Any]) -> bool:
-    """Retry only when the database failed (not for a full disk or a wrong office)."""
-    try:
-        state.result()
-    except (sa_exc.OperationalError, sa_exc.InterfaceError, DatabaseError):
-        return True
-    except BaseException:
-        return False
-    return False
-
-
 @task(
     name="load-records",
     retries=DB_RETRIES,
@@ -57,7 +39,7 @@ def database_trouble(_task: Task[Any, Any], _run: TaskRun, state: State[Any]) ->
 )
 def load_records(office: str, actor: str) -> dict[str, Any]:
     """Load the office's approved records, one transaction each."""
-    with db.session_scope(database()) as session:
+    with db_session() as session:
         return load_approved(session, office, actor=actor).to_dict()
 
 
@@ -69,7 +51,7 @@ def load_records(office: str, actor: str) -> dict[str, Any]:
 )
 def books_to_export(office: str, out_dir: Path) -> tuple[list[int], int]:
     """(books whose package is missing or out of date, books whose package is current)."""
-    with db.session_scope(database()) as session:
+    with db_session() as session:
         books = books_with_loaded_records(session, offices_under(session, office))
         stale = [b for b in books if not package_is_current(session, b, out_dir)]
     return stale, len(books) - len(stale)
@@ -84,7 +66,7 @@ def books_to_export(office: str, out_dir: Path) -> tuple[list[int], int]:
 )
 def export_one(book_id: int, out_dir: Path, actor: str) -> dict[str, Any]:
     """Write the package of one book."""
-    with db.session_scope(database()) as session:
+    with db_session() as session:
         return export_book(session, book_id, out_dir, actor=actor).to_dict()
 
 

@@ -18,22 +18,25 @@ from prefect.futures import as_completed
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
 from flows import progress
-from flows.settings import BookRef, ScanParams, database
-from loaders import db, ingest, registry
+from flows.settings import DB_RETRIES, DB_RETRY_DELAY_S, BookRef, ScanParams, database_trouble
+from flows.settings import session as db_session
+from loaders import ingest, registry
 from loaders.models import Book, BookStatus, Page
 from loaders.staging import stage_records
 from ocr.inspect import describe_file
 from ocr.job import PageOutcome, read_page_file
 
-DB_RETRIES = 3
-DB_RETRY_DELAY_S = [2.0, 5.0, 15.0]
 
-
-@task(name="register-pages", retries=DB_RETRIES, retry_delay_seconds=DB_RETRY_DELAY_S)
+@task(
+    name="register-pages",
+    retries=DB_RETRIES,
+    retry_delay_seconds=DB_RETRY_DELAY_S,
+    retry_condition_fn=database_trouble,
+)
 def register_pages(params: ScanParams) -> tuple[int, int, dict[str, Any]]:
     """Register the book, a new batch and every page of the files; (book id, batch id, ingest report)."""
     files = [describe_file(Path(p)) for p in params.files]
-    with db.session_scope(database()) as session:
+    with db_session() as session:
         book = _book(session, params.book)
         batch = ingest.start_batch(session, book, params.source, actor=params.actor)
         report = ingest.ingest_files(session, book, files, batch_id=batch.id, actor=params.actor)
@@ -54,10 +57,15 @@ def _book(session: Any, ref: BookRef) -> Book:
     )
 
 
-@task(name="pending-pages", retries=DB_RETRIES, retry_delay_seconds=DB_RETRY_DELAY_S)
+@task(
+    name="pending-pages",
+    retries=DB_RETRIES,
+    retry_delay_seconds=DB_RETRY_DELAY_S,
+    retry_condition_fn=database_trouble,
+)
 def pending_pages(book_id: int) -> list[tuple[int, str, int]]:
     """(page id, image path, frame) of the book's pages not read yet, in page order."""
-    with db.session_scope(database()) as session:
+    with db_session() as session:
         return [
             (p.id, p.image_path, int(p.quality.get("frame", 0)))
             for p in ingest.pending_pages(session, book_id)
@@ -72,10 +80,15 @@ def read_page(
     return read_page_file(page_id, path, frame, book_type, era, layout_path=layout_path, engine=engine)
 
 
-@task(name="save-page", retries=DB_RETRIES, retry_delay_seconds=DB_RETRY_DELAY_S)
+@task(
+    name="save-page",
+    retries=DB_RETRIES,
+    retry_delay_seconds=DB_RETRY_DELAY_S,
+    retry_condition_fn=database_trouble,
+)
 def save_page(outcome: PageOutcome, layout_path: str | None, actor: str) -> int:
     """Stage the page's records, or quarantine it, in one transaction; the number of records staged."""
-    with db.session_scope(database()) as session:
+    with db_session() as session:
         page = session.get(Page, outcome.page_id)
         if page is None or page.status != "ingested":
             return 0  # already saved by an earlier run
@@ -95,22 +108,32 @@ def save_page(outcome: PageOutcome, layout_path: str | None, actor: str) -> int:
         return result.created
 
 
-@task(name="link-persons", retries=DB_RETRIES, retry_delay_seconds=DB_RETRY_DELAY_S)
+@task(
+    name="link-persons",
+    retries=DB_RETRIES,
+    retry_delay_seconds=DB_RETRY_DELAY_S,
+    retry_condition_fn=database_trouble,
+)
 def link_persons(office: str, actor: str) -> dict[str, Any]:
     """Link the people named in the office's new records (incremental)."""
     from loaders.persons import link_office
 
-    with db.session_scope(database()) as session:
+    with db_session() as session:
         summary = link_office(session, office, actor=actor)
     return summary.to_dict() if hasattr(summary, "to_dict") else dict(vars(summary))
 
 
-@task(name="finish-batch", retries=DB_RETRIES, retry_delay_seconds=DB_RETRY_DELAY_S)
+@task(
+    name="finish-batch",
+    retries=DB_RETRIES,
+    retry_delay_seconds=DB_RETRY_DELAY_S,
+    retry_condition_fn=database_trouble,
+)
 def finish_batch(book_id: int, batch_id: int, counts: dict[str, Any], actor: str) -> None:
     """Close the batch with its counts; a book with no page left to read is ``scanned``."""
     from loaders.models import Batch
 
-    with db.session_scope(database()) as session:
+    with db_session() as session:
         batch = session.get(Batch, batch_id)
         book = session.get(Book, book_id)
         assert batch is not None and book is not None
@@ -187,7 +210,7 @@ def _close_failed(book_id: int, batch_id: int, actor: str, exc: BaseException) -
     from loaders.models import Batch
 
     try:
-        with db.session_scope(database()) as session:
+        with db_session() as session:
             batch = session.get(Batch, batch_id)
             if batch is not None:
                 ingest.finish_batch(session, batch, {"error": str(exc)}, failed=True, actor=actor)

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from loaders import db
+from sohoa.errors import DatabaseError
+
+#: Database steps are tried again this many times, after these pauses (seconds), when the database fails.
+DB_RETRIES = 3
+DB_RETRY_DELAY_S = [2.0, 5.0, 15.0]
 
 
 class BookRef(BaseModel):
@@ -44,3 +54,26 @@ def database() -> Engine:
 @cache
 def _engine(url: str) -> Engine:
     return db.make_engine(url)
+
+
+@contextmanager
+def session() -> Iterator[Session]:
+    """A session on :func:`database` committed at the end of the block (rolled back if it raises); a
+    database that cannot be reached or fails becomes one :class:`DatabaseError` saying how to fix it."""
+    engine = database()
+    try:
+        with db.session_scope(engine) as s:
+            yield s
+    except (sa_exc.OperationalError, sa_exc.InterfaceError) as exc:
+        raise db.connection_error(engine, exc) from exc
+
+
+def database_trouble(_task: Any, _run: Any, state: Any) -> bool:
+    """Prefect's retry condition: retry only when the database failed (not for a full disk or bad input)."""
+    try:
+        state.result()
+    except (sa_exc.OperationalError, sa_exc.InterfaceError, DatabaseError):
+        return True
+    except BaseException:
+        return False
+    return False

@@ -283,11 +283,12 @@ def serve(
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Where the sample books go.")] = Path("data/demo"),
     seed: Annotated[int, typer.Option(help="Seed of the sample books.")] = 2026,
+    workers: Annotated[int | None, typer.Option(help="OCR worker processes (default: one per core).")] = None,
 ) -> None:
-    """Run the main job on the embedded defaults and say where to look."""
+    """Samples → campaign → a scripted reviewer → load and export → progress report; says where to look."""
     from sohoa.demo import run_demo
 
-    run_demo(out_dir, seed=seed)
+    run_demo(out_dir, seed=seed, workers=workers)
 
 
 if __name__ == "__main__":  # pragma: no cover

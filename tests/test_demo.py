@@ -1,4 +1,5 @@
-"""``sohoa demo`` on a fresh folder: samples made, books and pages registered, a rerun adds nothing."""
+"""``sohoa demo`` on a fresh folder: samples → campaign → scripted review → load and export → reports;
+a rerun adds and changes nothing."""
 
 from __future__ import annotations
 
@@ -12,48 +13,71 @@ import pytest
 from sqlalchemy import func, select
 
 from loaders import db
-from loaders.models import AuditLog, Book, Page
+from loaders.models import AuditLog, Book, Page, Record, RecordState
+from sohoa.demo import APPROVE_SHARE, DEMO_ERAS, DEMO_TYPES, PAGES_PER_BOOK
+
+pytestmark = [pytest.mark.tesseract, pytest.mark.slow]
 
 
-def run_demo(cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_demo(cwd: Path, name: str) -> tuple[int, str, str]:
+    """Run ``sohoa demo`` in ``cwd``; output goes to files (a lingering Prefect server can hold a pipe)."""
     env = {**os.environ, "COLUMNS": "200", "SOHOA_DATA_DIR": str(cwd / "data")}
     env.pop("SOHOA_DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "sohoa.cli", "demo"],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    stdout, stderr = cwd / f"{name}.out", cwd / f"{name}.err"
+    with stdout.open("w") as out, stderr.open("w") as err:
+        code = subprocess.run(
+            [sys.executable, "-m", "sohoa.cli", "demo", "--workers", "2"],
+            cwd=cwd,
+            env=env,
+            stdout=out,
+            stderr=err,
+            timeout=1200,
+        ).returncode
+    return code, stdout.read_text(encoding="utf-8"), stderr.read_text(encoding="utf-8")
 
 
-@pytest.mark.slow
-def test_demo_registers_every_sample_page_once(tmp_path: Path) -> None:
-    first = run_demo(tmp_path)
-    assert first.returncode == 0, first.stderr
-    assert "Where to look next" in first.stdout
+def test_demo_runs_the_whole_chain_and_a_rerun_changes_nothing(tmp_path: Path) -> None:
+    code, out, err = run_demo(tmp_path, "first")
+    assert code == 0, err[-3000:]
+    text = " ".join(out.split())
+    assert "Where to look next" in text and "sohoa serve" in text and "sohoa status" in text
 
-    manifest = json.loads((tmp_path / "data" / "demo" / "manifest.json").read_text(encoding="utf-8"))
-    expected_pages = sum(len(b["pages"]) for b in manifest["books"])
-    assert len(manifest["books"]) == 24  # 6 book types x 4 eras
+    data = tmp_path / "data"
+    manifest = json.loads((data / "demo" / "manifest.json").read_text(encoding="utf-8"))
+    assert len(manifest["books"]) == len(DEMO_ERAS) * len(DEMO_TYPES)
+    truth = (data / "demo" / "truth.jsonl").read_text(encoding="utf-8").splitlines()
+    engine = db.make_engine(f"sqlite:///{data / 'sohoa.db'}")
 
-    engine = db.make_engine(f"sqlite:///{tmp_path / 'data' / 'sohoa.db'}")
-
-    def counts() -> tuple[int, int, int]:
+    def counts() -> dict[str, int]:
         with engine.connect() as conn:
-            return (
-                conn.scalar(select(func.count()).select_from(Book)) or 0,
-                conn.scalar(select(func.count()).select_from(Page)) or 0,
-                conn.scalar(select(func.count()).select_from(AuditLog)) or 0,
-            )
+            states = dict(conn.execute(select(Record.state, func.count()).group_by(Record.state)).all())
+            return {
+                "books": conn.scalar(select(func.count()).select_from(Book)) or 0,
+                "pages": conn.scalar(select(func.count()).select_from(Page)) or 0,
+                "audits": conn.scalar(select(func.count()).select_from(AuditLog)) or 0,
+                **{str(k): v for k, v in states.items()},
+            }
 
-    books, pages, audits = counts()
-    assert (books, pages) == (24, expected_pages)
-    assert audits >= books + pages
+    first = counts()
+    assert first["books"] == len(manifest["books"])
+    assert first["pages"] == len(manifest["books"]) * PAGES_PER_BOOK
+    records = sum(first.get(s.value, 0) for s in RecordState)
+    assert records >= 0.95 * len(truth)  # OCR found (nearly) every record
+    assert first.get("approved", 0) == 0  # every approved record was loaded
+    assert first["loaded"] == round(APPROVE_SHARE * records)
+    assert f"{len(manifest['books'])} sổ đã quét, 0 sổ bỏ qua" in text
 
-    second = run_demo(tmp_path)
-    assert second.returncode == 0, second.stderr
-    assert "0 new pages" in second.stdout
-    assert counts()[:2] == (books, pages)
+    packages = sorted(p.parent for p in (data / "export").glob("*/manifest.json"))
+    assert packages and all(list((p / "pdf").glob("*.pdf")) for p in packages)
+    exported = sum(len(list((p / "pdf").glob("*.pdf"))) for p in packages)
+    assert exported == first["loaded"]
+    reports = sorted(p.name for p in (data / "reports").iterdir())
+    assert [r.split("_")[0] for r in reports if r.endswith(".xlsx")] == ["progress", "quality", "vital"]
+
+    code, out, err = run_demo(tmp_path, "second")
+    assert code == 0, err[-3000:]
+    again = " ".join(out.split())
+    assert f"0 sổ đã quét, {len(manifest['books'])} sổ bỏ qua" in again
+    assert "0 bản ghi vừa được phê duyệt" in again and "0 gói mới ghi" in again
+    assert counts() == first
     engine.dispose()
