@@ -45,6 +45,7 @@ NAME_LEVELS: Final[tuple[str, ...]] = (
     "different",
     "null",
     "syllables",
+    "vowel_mark",
 )
 BIRTH_LEVELS: Final[tuple[str, ...]] = (
     "exact",
@@ -58,7 +59,7 @@ BIRTH_LEVELS: Final[tuple[str, ...]] = (
 SAME_LEVELS: Final[tuple[str, ...]] = ("exact", "different", "null")
 RESIDENCE_LEVELS: Final[tuple[str, ...]] = ("exact", "different", "office", "elsewhere", "null")
 R_OFFICE: Final[int] = 2
-EXACT, TONE, LOST, OCR, DIFFERENT, NULL, SYLLABLES = range(7)
+EXACT, TONE, LOST, OCR, DIFFERENT, NULL, SYLLABLES, VOWEL = range(8)
 B_EXACT, B_YEAR, B_TRANSPOSED, B_ONE_DIGIT, B_YEAR_ONE_DIGIT, B_DIFFERENT, B_NULL = range(7)
 # (code, level name, key kind) of the name levels weighed by the name's frequency under that key
 _FREQUENCY_LEVELS: Final[tuple[tuple[int, str, str], ...]] = tuple(
@@ -310,7 +311,7 @@ def resplit_levels(
     if not len(rows):
         return
     joined = name_levels(table.parts["joined"], vocab, i[rows], j[rows], 1.0, fuzzy=False)
-    rows = rows[joined <= LOST]
+    rows = rows[(joined <= OCR) | (joined == VOWEL)]
     for column in range(len(NAME_PARTS)):
         moved = rows[off[rows, column]]
         levels[moved, column] = SYLLABLES
@@ -320,7 +321,7 @@ def name_levels(
     cols: PartColumns, vocab: Vocabulary, i: IntArray, j: IntArray, threshold: float, *, fuzzy: bool = True
 ) -> LevelArray:
     """:func:`~linkage.comparisons.compare_name_part` for every pair, as codes of :data:`NAME_LEVELS`
-    (``fuzzy=False``: no ``ocr`` level, no similarity computed)."""
+    (``fuzzy=False``: no similarity computed, the ``ocr`` level from folded letters only)."""
     ka, kb = cols.key[i], cols.key[j]
     null = (ka == 0) | (kb == 0)
     exact = (ka == kb) | (cols.loose[i] == cols.loose[j])
@@ -331,9 +332,9 @@ def name_levels(
     if len(rest) and fuzzy:
         similar = _similarities(vocab, cols.loose[i[rest]], cols.loose[j[rest]]) >= threshold
         level[rest[similar]] = OCR
-    if fuzzy:
-        # a letter OCR confuses (rn/m, u/n …): overridden below by every closer level
-        level[(cols.folded[i] == cols.folded[j]) & (cols.ascii[i] != cols.ascii[j])] = OCR
+    # a letter OCR confuses (rn/m, u/n …), then a vowel mark: overridden below by every closer level
+    level[(cols.folded[i] == cols.folded[j]) & (cols.ascii[i] != cols.ascii[j])] = OCR
+    level[cols.markless[i] == cols.markless[j]] = VOWEL
     level[lost] = LOST
     level[tone] = TONE
     level[exact] = EXACT

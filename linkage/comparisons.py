@@ -20,7 +20,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from linkage.mention import Mention, NamePart, joined_name, ocr_fold
+from linkage.mention import Mention, NamePart, joined_name, markless, ocr_fold
 from normalize import PartialDate
 
 __all__ = [
@@ -56,6 +56,7 @@ DEFAULT_LEVELS: Final[dict[str, dict[str, tuple[float, float]]]] = {
         "ocr": (0.06, 0.003),
         "different": (0.005, 0.98),
         "syllables": (0.03, 0.001),
+        "vowel_mark": (0.08, 0.002),
     },
     "middle": {
         "exact": (0.60, 0.10),
@@ -64,6 +65,7 @@ DEFAULT_LEVELS: Final[dict[str, dict[str, tuple[float, float]]]] = {
         "ocr": (0.06, 0.02),
         "different": (0.03, 0.80),
         "syllables": (0.03, 0.01),
+        "vowel_mark": (0.08, 0.01),
     },
     "family": {
         "exact": (0.60, 0.10),
@@ -72,6 +74,7 @@ DEFAULT_LEVELS: Final[dict[str, dict[str, tuple[float, float]]]] = {
         "ocr": (0.06, 0.01),
         "different": (0.02, 0.85),
         "syllables": (0.03, 0.01),
+        "vowel_mark": (0.06, 0.005),
     },
     "birth_date": {
         "exact": (0.85, 0.0001),
@@ -110,7 +113,12 @@ def locality(m: Mention) -> str | None:
 
 
 # Name levels whose u is the frequency of the name under the key they agree on (the rarer, the stronger).
-FREQUENCY_KEYS: Final[dict[str, str]] = {"exact": "key", "tone": "tone_free", "diacritics_lost": "ascii"}
+FREQUENCY_KEYS: Final[dict[str, str]] = {
+    "exact": "key",
+    "tone": "tone_free",
+    "diacritics_lost": "ascii",
+    "vowel_mark": "ascii",
+}
 
 
 class NameFrequencies:
@@ -178,6 +186,8 @@ def compare_name_part(
         return "tone"
     if a.ascii == b.ascii and (not a.has_marks or not b.has_marks):
         return "diacritics_lost"
+    if markless(a.key) == markless(b.key):
+        return "vowel_mark"  # both marked, one vowel mark lost or misread, the tones the same
     if similarity is None:
         similarity = Levenshtein.normalized_similarity(a.loose, b.loose)
     if similarity >= threshold and min(len(a.loose), len(b.loose)) >= 4:
@@ -187,13 +197,18 @@ def compare_name_part(
     return "different"
 
 
+# Whole-name levels (no similarity computed) at which differing parts are read as moved syllables.
+_RESPLIT_LEVELS: Final[frozenset[str]] = frozenset({"exact", "tone", "diacritics_lost", "vowel_mark", "ocr"})
+
+
 def _one_sided(a: NamePart, b: NamePart) -> bool:
     return bool(a.key) != bool(b.key)
 
 
 def resplit_parts(a: Mention, b: Mention, levels: dict[str, str]) -> list[str]:
     """The name parts to read as ``syllables``: the whole names agree once their spaces are dropped
-    (exactly, but for tones, or for lost diacritics) while these parts differ or exist on one side only —
+    (exactly, but for tones, diacritics or a vowel mark, or for letters OCR confuses) while these parts
+    differ or exist on one side only —
     OCR merged or split a syllable (``Triệu Thịnái`` / ``Triệu Thị Nái``), moving the part boundaries."""
     off = [
         part
@@ -204,7 +219,7 @@ def resplit_parts(a: Mention, b: Mention, levels: dict[str, str]) -> list[str]:
     if not off:
         return []
     level = compare_name_part(joined_name(a), joined_name(b), similarity=0.0)
-    return off if level in ("exact", "tone", "diacritics_lost") else []
+    return off if level in _RESPLIT_LEVELS else []
 
 
 def _one_digit(a: PartialDate, b: PartialDate) -> bool:

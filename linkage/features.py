@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from linkage.comparisons import locality
-from linkage.mention import Mention, NamePart, joined_name, ocr_fold
+from linkage.mention import Mention, NamePart, joined_name, markless, ocr_fold
 
 __all__ = ["NAME_PARTS", "PART_KEYS", "FeatureTable", "PartColumns", "Vocabulary", "encode"]
 
@@ -52,7 +52,7 @@ class Vocabulary:
     def __init__(self) -> None:
         self.codes: dict[str, int] = {"": 0}
         self.strings: list[str] = [""]
-        self.parts: dict[str, tuple[int, int, int, int, int, int, int]] = {}
+        self.parts: dict[str, tuple[int, int, int, int, int, int, int, int]] = {}
 
     def __len__(self) -> int:
         return len(self.strings)
@@ -66,9 +66,9 @@ class Vocabulary:
             self.strings.append(text)
         return found
 
-    def part_row(self, part: NamePart) -> tuple[int, int, int, int, int, int, int]:
-        """Codes of a name part's keys, whether it has marks, the length of its loose key and the code of
-        its OCR-folded key (see :func:`~linkage.mention.ocr_fold`)."""
+    def part_row(self, part: NamePart) -> tuple[int, int, int, int, int, int, int, int]:
+        """Codes of a name part's keys, whether it has marks, the length of its loose key and the codes of
+        its OCR-folded key (see :func:`~linkage.mention.ocr_fold`) and of its key without vowel marks."""
         found = self.parts.get(part.key)
         if found is None:
             found = self.parts[part.key] = (
@@ -79,6 +79,7 @@ class Vocabulary:
                 int(part.key != part.ascii),
                 len(part.loose),
                 self.code(ocr_fold(part.ascii)),
+                self.code(markless(part.key)),
             )
         return found
 
@@ -101,11 +102,12 @@ class PartColumns:
     marks: npt.NDArray[np.bool_]
     length: IntArray  # length of the loose key
     folded: IntArray  # code of the OCR-folded key
+    markless: IntArray  # code of the key without vowel marks
 
     @classmethod
     def empty(cls) -> PartColumns:
         zero = np.zeros(0, dtype=np.int64)
-        return cls(zero, zero, zero, zero, np.zeros(0, dtype=np.bool_), zero, zero)
+        return cls(zero, zero, zero, zero, np.zeros(0, dtype=np.bool_), zero, zero, zero)
 
     def extend(self, other: PartColumns) -> PartColumns:
         return PartColumns(
@@ -116,7 +118,7 @@ class PartColumns:
 def _part_columns(parts: Sequence[NamePart], vocab: Vocabulary) -> PartColumns:
     # The other keys of a name part follow from its comparison key: encode each distinct key once.
     rows = [vocab.part_row(p) for p in parts]
-    table = np.array(rows, dtype=np.int64).reshape(len(rows), 7)
+    table = np.array(rows, dtype=np.int64).reshape(len(rows), 8)
     return PartColumns(
         key=table[:, 0].copy(),
         tone_free=table[:, 1].copy(),
@@ -125,6 +127,7 @@ def _part_columns(parts: Sequence[NamePart], vocab: Vocabulary) -> PartColumns:
         marks=table[:, 4].astype(np.bool_),
         length=table[:, 5].copy(),
         folded=table[:, 6].copy(),
+        markless=table[:, 7].copy(),
     )
 
 

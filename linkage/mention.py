@@ -79,6 +79,16 @@ def tone_free(key: str) -> str:
     return unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONE_MARKS))
 
 
+_VOWEL_MARKS: Final[frozenset[str]] = frozenset({"\u0302", "\u0306", "\u031b"})  # circumflex, breve, horn
+
+
+@lru_cache(maxsize=262144)
+def markless(key: str) -> str:
+    """``key`` without its vowel marks, tones kept (``dần`` → ``dàn``, ``quẩy`` → ``quảy``)."""
+    decomposed = unicodedata.normalize("NFD", key)
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _VOWEL_MARKS))
+
+
 # Letters handwriting OCR reads for one another, each class folded to one letter (on diacritics-free keys).
 _OCR_FOLDS: Final[tuple[tuple[str, str], ...]] = (
     ("rn", "m"),

@@ -46,7 +46,8 @@ def part(text: str) -> NamePart:
         ("Van", "Văn", "diacritics_lost"),
         ("Thắng", "Thẳng", "tone"),
         ("Nguyễn", "Ngyễn", "ocr"),  # a letter lost
-        ("Phượng", "Phuợng", "ocr"),  # a horn lost: both still marked
+        ("Phượng", "Phuợng", "vowel_mark"),  # a horn lost: both still marked, the tone kept
+        ("Dần", "Dàn", "vowel_mark"),  # a circumflex lost
         ("Nam", "Nm", "different"),  # too short to call OCR damage
         ("Nam", "Lâm", "different"),
         ("Hùng", "Hưng", "different"),  # both marked: not a lost-diacritics copy
