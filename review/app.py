@@ -1,12 +1,11 @@
 """The FastAPI application: sessions, security headers, error pages and the routers.
 
 ``create_app(engine, settings)`` builds it for one database; ``sohoa serve`` runs it with uvicorn.
-The reports pages (``reports/``) plug in through :func:`_include_optional_routers`.
+The /reports pages show the figures of ``reports/`` (review.routes.reports).
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -18,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.middleware.sessions import SessionMiddleware
 
-from review.routes import auth, batch, media, operator, records, supervisor
+from review.routes import auth, batch, media, operator, records, reports, supervisor
 from review.security import Forbidden, NotAuthenticated
 from review.settings import ReviewSettings
 from review.templating import render
@@ -29,8 +28,6 @@ log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
 SESSION_COOKIE = "sohoa_session"
-#: Routers other packages add to the app when they are installed: (module, attribute).
-OPTIONAL_ROUTERS: tuple[tuple[str, str], ...] = (("reports.web", "router"),)
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
@@ -40,22 +37,6 @@ CSP = (
 def _wants_page(request: Request) -> bool:
     """GET of an HTML page (redirect to /login) rather than an API call, image or form post (401)."""
     return request.method == "GET" and not request.url.path.startswith(("/media/", "/api/"))
-
-
-def _include_optional_routers(app: FastAPI) -> None:
-    """Mount the routers of optional packages (e.g. the reports pages at /reports) when they exist.
-
-    A router there should depend on ``review.security.current_user`` so it is behind the login too.
-    """
-    for module_name, attribute in OPTIONAL_ROUTERS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and module_name.startswith(exc.name):
-                continue
-            raise
-        app.include_router(getattr(module, attribute))
-        log.info("routes of %s mounted", module_name)
 
 
 def create_app(engine: Engine, settings: ReviewSettings) -> FastAPI:
@@ -132,7 +113,6 @@ def create_app(engine: Engine, settings: ReviewSettings) -> FastAPI:
         )
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, records, media, batch, supervisor, operator):
+    for module in (auth, records, media, batch, supervisor, operator, reports):
         app.include_router(module.router)
-    _include_optional_routers(app)
     return app
