@@ -521,3 +521,34 @@ def test_users_claim_timeout_setting_is_used(engine: Engine, data: dict[str, Any
         assert audit.after is not None
         claimed_at = record.updated_at
         assert record.claimed_until - claimed_at <= dt.timedelta(minutes=5, seconds=1)
+
+
+def test_after_a_conflict_untouched_fields_take_the_other_value_and_edited_ones_keep_yours(
+    lan: TestClient, engine: Engine, data: dict[str, Any]
+) -> None:
+    rid = data["births"][0]
+    stale = version_of(engine, rid)
+    token = csrf_of(lan.get(f"/records/{rid}").text)
+    with session_scope(engine) as session:
+        minh = find_user(session, "minh")
+        assert minh is not None
+        edit_fields(session, rid, minh, stale, {"mother.full_name": "Hoàng Thị Mây", "child.sex": "Nữ"})
+    response = lan.post(
+        f"/records/{rid}",
+        data={
+            "action": "save",
+            "version": stale,
+            "csrf_token": token,
+            "f:mother.full_name": "Hoàng Thị Maii",  # both changed this one
+            "o:mother.full_name": "Hoàng Thị Mai",
+            "f:child.sex": "Nam",  # only the other reviewer changed this one
+            "o:child.sex": "Nam",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 409
+    assert (
+        'value="Hoàng Thị Maii"' in response.text
+        and "Người khác đã lưu: <q>Hoàng Thị Mây</q>" in response.text
+    )
+    assert 'name="f:child.sex" value="Nữ"' in response.text

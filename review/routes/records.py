@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 router = APIRouter()
 
 FIELD_PREFIX = "f:"
+ORIGINAL_PREFIX = "o:"
 MAX_SKIPPED = 200
 
 
@@ -113,8 +114,29 @@ def _row_box(boxes: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int
     return (x0, y0, x1 - x0, y1 - y0)
 
 
+def _merged(
+    key: str, stored: str, submitted: Mapping[str, str] | None, originals: Mapping[str, str]
+) -> tuple[str, bool, bool]:
+    """(text to show, changed by this reviewer, changed by someone else) of one field after a conflict.
+
+    A field only the other person changed shows their value; a field this reviewer changed keeps theirs
+    (and, if the other person changed it too, theirs is shown beside it). Without the form's original
+    texts every difference counts as both.
+    """
+    if submitted is None or key not in submitted:
+        return stored, False, False
+    mine = submitted[key]
+    original = originals.get(key)
+    if original is None:
+        differs = mine != stored
+        return mine, differs, differs
+    changed_by_me = mine != original
+    changed_by_other = original != stored
+    return (mine if changed_by_me else stored), changed_by_me, changed_by_other
+
+
 def field_rows(
-    record: Record, submitted: Mapping[str, str] | None = None
+    record: Record, submitted: Mapping[str, str] | None = None, originals: Mapping[str, str] | None = None
 ) -> tuple[list[dict[str, Any]], dict[str, float] | None]:
     """The record's fields for the template (layout order first) and the row's box on the page (in %)."""
     order = _layout_order(record)
@@ -129,7 +151,7 @@ def field_rows(
         if bbox is not None:
             boxes.append(bbox)
         stored = str(entry.get("text") or "")
-        text = submitted.get(key, stored) if submitted is not None else stored
+        text, mine, other = _merged(key, stored, submitted, originals or {})
         confidence = entry.get("confidence")
         norm = entry.get("norm_confidence")
         shown = min(v for v in (confidence, norm, 1.0) if isinstance(v, int | float))
@@ -139,7 +161,8 @@ def field_rows(
                 "key": key,
                 "text": text,
                 "stored": stored,
-                "changed_by_other": submitted is not None and key in submitted and submitted[key] != stored,
+                "changed_by_other": other and stored != text,
+                "changed_by_me": mine,
                 "ocr_text": entry.get("ocr_text", stored),
                 "display": entry.get("display"),
                 "value": entry.get("value"),
@@ -181,12 +204,13 @@ def record_page(
     record: Record,
     *,
     submitted: Mapping[str, str] | None = None,
+    originals: Mapping[str, str] | None = None,
     conflict: str | None = None,
     status: int = 200,
     reason: str = "",
     note: str = "",
 ) -> Response:
-    rows, row_box = field_rows(record, submitted)
+    rows, row_box = field_rows(record, submitted, originals)
     holder = _holder(db, record)
     editable = record.state in WORKABLE and user.role in REVIEW_ROLES and holder in (None, user.username)
     return render(
@@ -214,6 +238,15 @@ def record_page(
 def show_record(request: Request, record_id: int, user: UserDep, db: DbDep) -> Response:
     record = get_record(db, record_id, user)
     return record_page(request, db, user, record)
+
+
+def _originals(form: FormData) -> dict[str, str]:
+    """The texts the form was rendered with (``o:<key>``), to tell whose change is whose after a conflict."""
+    return {
+        k[len(ORIGINAL_PREFIX) :]: v
+        for k, v in form.multi_items()
+        if k.startswith(ORIGINAL_PREFIX) and isinstance(v, str)
+    }
 
 
 def _changes(form: FormData) -> dict[str, str]:
@@ -283,6 +316,7 @@ def record_action(
             user,
             current,
             submitted=changes,
+            originals=_originals(form),
             conflict=message,
             status=409,
             reason=reason,
@@ -302,9 +336,9 @@ def _conflict_message(exc: ConflictError) -> str:
     if isinstance(exc, RecordConflictError):
         who = f" bởi {exc.changed_by}" if exc.changed_by else ""
         return (
-            f"Hồ sơ này đã được thay đổi{who} sau khi bạn mở nó. Chưa có gì của bạn được lưu: các giá trị bạn "
-            "nhập vẫn còn trong biểu mẫu, giá trị hiện tại hiện bên cạnh những ô khác nhau. Kiểm tra rồi bấm "
-            "Lưu hoặc Duyệt lại."
+            f"Hồ sơ này đã được thay đổi{who} sau khi bạn mở nó, nên chưa có gì của bạn được lưu. Các ô bạn đã "
+            "sửa vẫn giữ giá trị của bạn; các ô bạn chưa sửa đã được cập nhật theo thay đổi mới; ô cả hai cùng sửa "
+            "có giá trị của người kia ở bên cạnh. Kiểm tra rồi bấm Lưu hoặc Duyệt lại."
         )
     return f"Không lưu được: {exc.message}. Các giá trị bạn nhập vẫn còn trong biểu mẫu."
 
