@@ -89,6 +89,19 @@ def prepare_database() -> None:
         engine.dispose()
 
 
+def duplicate_files(session: Any) -> dict[int, list[dict[str, Any]]]:
+    """Per book, the files its scan batches found to repeat a page already there (not added again)."""
+    from sqlalchemy import select
+
+    from loaders.models import Batch
+
+    found: dict[int, dict[str, dict[str, Any]]] = {}
+    for book_id, counts in session.execute(select(Batch.book_id, Batch.counts).order_by(Batch.id)):
+        for dup in (counts or {}).get("duplicates", []):
+            found.setdefault(book_id, {})[dup["file"]] = dup
+    return {book: list(files.values()) for book, files in found.items()}
+
+
 def run_status_cli(*, office: str | None, as_json: bool) -> None:
     from loaders import db, registry
 
@@ -99,8 +112,11 @@ def run_status_cli(*, office: str | None, as_json: bool) -> None:
             if office is not None:
                 registry.get_office(session, office)
             rows = [r.to_dict() for r in registry.book_summary(session, office)]
+            duplicates = duplicate_files(session)
     finally:
         engine.dispose()
+    for row in rows:
+        row["duplicates"] = duplicates.get(row["book_id"], [])
     if as_json:
         out.print_json(json.dumps({"books": rows}, ensure_ascii=False))
         return
@@ -138,3 +154,7 @@ def run_status_cli(*, office: str | None, as_json: bool) -> None:
     for r in rows:
         for q in r["quarantined"]:
             out.print(f"[yellow]cách ly[/] sổ {r['book_id']} trang {q['page']} ({q['image']}): {q['reason']}")
+        for d in r["duplicates"]:
+            out.print(
+                f"[yellow]trùng[/] sổ {r['book_id']}: {d['file']} giống trang {d['same_as_page']}, không thêm lại"
+            )
