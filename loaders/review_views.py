@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,8 @@ from sqlalchemy.orm import Session
 from loaders.models import AuditLog, Book, Record, RecordState, User
 
 WORKABLE = (RecordState.STAGED, RecordState.IN_REVIEW)
+IDLE_GAP = dt.timedelta(minutes=10)  # a longer pause between two actions is a break, not work
+MIN_ACTIVE = dt.timedelta(minutes=10)  # less active time than this gives no rate
 
 
 def _scoped(query: Any, offices: Collection[str] | None) -> Any:
@@ -82,6 +85,7 @@ class ReviewerStats:
     first: dt.datetime | None = None
     last: dt.datetime | None = None
     spot_check: list[int] = field(default_factory=list)
+    times: list[dt.datetime] = field(default_factory=list, repr=False)
 
     @property
     def decisions(self) -> int:
@@ -92,11 +96,20 @@ class ReviewerStats:
         return self.corrected_records / self.decisions if self.decisions else None
 
     @property
+    def active_seconds(self) -> float:
+        """Time spent working: the gaps between consecutive actions, each counted up to :data:`IDLE_GAP`."""
+        times = sorted(self.times)
+        return sum(
+            min((b - a).total_seconds(), IDLE_GAP.total_seconds()) for a, b in itertools.pairwise(times)
+        )
+
+    @property
     def per_hour(self) -> float | None:
-        if self.first is None or self.last is None or self.decisions < 2:
+        """Decisions per hour of active time; None until there is :data:`MIN_ACTIVE` of it."""
+        active = self.active_seconds
+        if active < MIN_ACTIVE.total_seconds():
             return None
-        hours = (self.last - self.first).total_seconds() / 3600
-        return self.decisions / hours if hours > 0 else None
+        return self.decisions * 3600 / active
 
 
 def _sample(ids: list[int], n: int, seed: str) -> list[int]:
@@ -134,6 +147,7 @@ def reviewer_stats(
         row = stats.setdefault(actor, ReviewerStats(actor, users[actor].office_code))
         row.first = at if row.first is None else min(row.first, at)
         row.last = at if row.last is None else max(row.last, at)
+        row.times.append(at)
         if action == "edit":
             row.edits += 1
             row.fields_corrected += len((after or {}).get("fields") or {})

@@ -36,7 +36,11 @@
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.getElementById("record-form");
     if (form && !document.getElementById("conflict")) {
-      var first = form.querySelector("tr.conf-low input.value, tr.conf-mid input.value, input.value");
+      var first = null;
+      ["tr.conf-low input.value", "tr.conf-mid input.value", "input.value"].some(function (sel) {
+        first = form.querySelector(sel);
+        return first !== null;
+      });
       if (first && !first.readOnly) { first.focus(); first.select(); }
     }
     var row = document.querySelector(".row-box");
