@@ -22,6 +22,7 @@ from linkage.blocking import BlockingRule
 from linkage.comparisons import FREQUENCY_KEYS, MIN_FREQUENCY, NAME_PARTS, NameFrequencies, level_weight
 from linkage.constraints import SPOUSE_WHOLE_MATCH, SPOUSE_WHOLE_NEAR
 from linkage.features import FeatureTable, IntArray, PartColumns, Vocabulary
+from linkage.mention import LOOKALIKE_DIGITS
 
 __all__ = [
     "BIRTH_LEVELS",
@@ -58,6 +59,7 @@ BIRTH_LEVELS: Final[tuple[str, ...]] = (
 )
 SAME_LEVELS: Final[tuple[str, ...]] = ("exact", "different", "null")
 RESIDENCE_LEVELS: Final[tuple[str, ...]] = ("exact", "different", "office", "elsewhere", "null")
+R_EXACT: Final[int] = 0
 R_OFFICE: Final[int] = 2
 EXACT, TONE, LOST, OCR, DIFFERENT, NULL, SYLLABLES, VOWEL = range(8)
 B_EXACT, B_YEAR, B_TRANSPOSED, B_ONE_DIGIT, B_YEAR_ONE_DIGIT, B_DIFFERENT, B_NULL = range(7)
@@ -210,7 +212,7 @@ class PairScorer:
         self.pair_penalty = pair_penalty
         self.tables: list[FloatArray] = [_level_table(levels[c], names) for c, names in COMPARISONS]
         self.frequency_weights: dict[tuple[str, str], FloatArray] = {}  # (part, level) -> by key code
-        self.office: FloatArray = np.zeros(0, dtype=np.float64)
+        self.placed: dict[str, FloatArray] = {}  # residence level ("office", "exact") -> by place code
 
     def prepare(self, vocab: Vocabulary, frequencies: NameFrequencies) -> None:
         """The weight of an exact (tone, diacritics-lost) name part by the code of its key (tone-free,
@@ -221,19 +223,23 @@ class PairScorer:
                 m, u = self.levels[part][level]
                 weights = np.full(len(vocab), level_weight(m, u), dtype=np.float64)
                 if total >= 200:
-                    counts = frequencies.table(part, kind)
-                    codes = vocab.codes_of(list(counts))
-                    shares = np.fromiter(counts.values(), dtype=np.float64, count=len(counts)) / total
-                    weights[codes] = np.log2(m / np.maximum(shares, MIN_FREQUENCY))
+                    # an exact bare name (no diacritic: its key is its ascii key) by the bare frequency
+                    kinds = (kind, "ascii") if level == "exact" else (kind,)
+                    for counted in kinds:
+                        counts = frequencies.table(part, counted)
+                        codes = vocab.codes_of(list(counts))
+                        shares = np.fromiter(counts.values(), dtype=np.float64, count=len(counts)) / total
+                        weights[codes] = np.log2(m / np.maximum(shares, MIN_FREQUENCY))
                 self.frequency_weights[(part, level)] = weights
-        m, u = self.levels["residence"]["office"]
-        weights = np.full(len(vocab), level_weight(m, u), dtype=np.float64)
-        if frequencies.places_total >= 200:
-            for place, count in frequencies.places.items():
-                weights[vocab.code(place)] = level_weight(
-                    m, max(count / frequencies.places_total, MIN_FREQUENCY)
-                )
-        self.office = weights
+        for level in ("office", "exact"):
+            m, u = self.levels["residence"][level]
+            weights = np.full(len(vocab), level_weight(m, u), dtype=np.float64)
+            if frequencies.places_total >= 200:
+                for place, count in frequencies.places.items():
+                    weights[vocab.code(place)] = level_weight(
+                        m, max(count / frequencies.places_total, MIN_FREQUENCY)
+                    )
+            self.placed[level] = weights
 
     def weights(self, table: FeatureTable, pairs: ScoredPairs, column: int) -> FloatArray:
         """The weight of one comparison (a column of :data:`COMPARISONS`) for every pair."""
@@ -246,8 +252,9 @@ class PairScorer:
                 keys = getattr(table.parts[part], kind)[pairs.i[chosen]]
                 weight[chosen] = self.frequency_weights[(part, name)][keys]
         elif column == RESIDENCE:
-            office = level == R_OFFICE
-            weight[office] = self.office[table.ints["place"][pairs.i[office]]]
+            for code, name in ((R_OFFICE, "office"), (R_EXACT, "exact")):
+                chosen = level == code
+                weight[chosen] = self.placed[name][table.ints["place"][pairs.i[chosen]]]
         return weight
 
     def score(self, table: FeatureTable, vocab: Vocabulary, i: IntArray, j: IntArray) -> ScoredPairs:
@@ -377,14 +384,25 @@ def residence_levels(table: FeatureTable, i: IntArray, j: IntArray) -> LevelArra
     return level
 
 
-def _digit_differences(table: FeatureTable, i: IntArray, j: IntArray) -> IntArray:
-    """How many digits of the displayed dates differ (day, month and four year digits)."""
-    out = np.zeros(len(i), dtype=np.int64)
-    for column, places in (("day", (10, 1)), ("month", (10, 1)), ("year", (1000, 100, 10, 1))):
-        a, b = table.ints[column][i], table.ints[column][j]
-        for place in places:
-            out += (a // place) % 10 != (b // place) % 10
-    return out
+_LOOKALIKE: Final[npt.NDArray[np.bool_]] = np.zeros((10, 10), dtype=np.bool_)
+for _digit, _others in LOOKALIKE_DIGITS.items():
+    for _other in _others:
+        _LOOKALIKE[int(_digit), int(_other)] = True
+
+
+def _digit_differences(
+    a_parts: Sequence[IntArray], b_parts: Sequence[IntArray], places: Sequence[Sequence[int]]
+) -> tuple[IntArray, npt.NDArray[np.bool_]]:
+    """How many shown digits differ, and whether every differing digit is a handwritten look-alike."""
+    count = np.zeros(len(a_parts[0]), dtype=np.int64)
+    alike = np.ones(len(a_parts[0]), dtype=np.bool_)
+    for a, b, digits in zip(a_parts, b_parts, places, strict=True):
+        for place in digits:
+            da, db = (a // place) % 10, (b // place) % 10
+            differ = da != db
+            count += differ
+            alike &= ~differ | _LOOKALIKE[da, db]
+    return count, alike
 
 
 def birth_levels(table: FeatureTable, i: IntArray, j: IntArray) -> LevelArray:
@@ -403,12 +421,12 @@ def birth_levels(table: FeatureTable, i: IntArray, j: IntArray) -> LevelArray:
     same_year = ya == yb
     exact = both_day & same_year & (ma == mb) & (da == db)
     transposed = both_day & ~exact & same_year & (da == mb) & (ma == db)
-    one_digit = (pa == pb) & (_digit_differences(table, i, j) == 1) & (ya >= 1000) & (yb >= 1000)
+    count, alike = _digit_differences((da, ma, ya), (db, mb, yb), ((10, 1), (10, 1), (1000, 100, 10, 1)))
+    one_digit = (pa == pb) & (count == 1) & alike & (ya >= 1000) & (yb >= 1000)
     same_as = same_year & ((ma == 0) | (mb == 0) | ((ma == mb) & ((da == 0) | (db == 0) | (da == db))))
     level = np.full(len(i), B_DIFFERENT, dtype=np.int8)
-    year_digits = (ya // 1000 != yb // 1000).astype(np.int64) + ((ya // 100) % 10 != (yb // 100) % 10)
-    year_digits += ((ya // 10) % 10 != (yb // 10) % 10).astype(np.int64) + (ya % 10 != yb % 10)
-    level[(pa != pb) & (year_digits == 1) & (ya >= 1000) & (yb >= 1000)] = B_YEAR_ONE_DIGIT
+    year_count, year_alike = _digit_differences((ya,), (yb,), ((1000, 100, 10, 1),))
+    level[(pa != pb) & (year_count == 1) & year_alike & (ya >= 1000) & (yb >= 1000)] = B_YEAR_ONE_DIGIT
     level[~both_day & one_digit & (pa == 1)] = B_YEAR_ONE_DIGIT
     level[~both_day & one_digit & (pa == 2)] = B_ONE_DIGIT
     level[~both_day & same_as] = B_YEAR

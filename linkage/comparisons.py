@@ -20,7 +20,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from linkage.mention import Mention, NamePart, joined_name, markless, ocr_fold
+from linkage.mention import LOOKALIKE_DIGITS, Mention, NamePart, joined_name, markless, ocr_fold
 from normalize import PartialDate
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "compare_id_number",
     "compare_name_part",
     "compare_residence",
+    "frequency_key",
     "level_weight",
     "locality",
     "resplit_parts",
@@ -54,7 +55,7 @@ DEFAULT_LEVELS: Final[dict[str, dict[str, tuple[float, float]]]] = {
         "tone": (0.12, 0.002),
         "diacritics_lost": (0.15, 0.002),
         "ocr": (0.06, 0.003),
-        "different": (0.005, 0.98),
+        "different": (0.002, 0.98),
         "syllables": (0.03, 0.001),
         "vowel_mark": (0.08, 0.002),
     },
@@ -87,7 +88,8 @@ DEFAULT_LEVELS: Final[dict[str, dict[str, tuple[float, float]]]] = {
     "sex": {"exact": (0.98, 0.5), "different": (0.02, 0.5)},
     "ethnicity": {"exact": (0.95, 0.4), "different": (0.05, 0.6)},
     # "office"/"elsewhere": a side without a residence placed by its record's commune office; the u of
-    # "office" is the share of mentions placed in that commune (one commune's books: no evidence at all)
+    # "exact" and "office" is the share of mentions placed in that commune (one commune's books: no
+    # evidence at all)
     "residence": {
         "exact": (0.7, 0.08),
         "different": (0.3, 0.92),
@@ -119,6 +121,15 @@ FREQUENCY_KEYS: Final[dict[str, str]] = {
     "diacritics_lost": "ascii",
     "vowel_mark": "ascii",
 }
+
+
+def frequency_key(level: str, part: NamePart) -> str | None:
+    """The key kind whose frequency is the u of a name level (None: the level's own u). A name written
+    without any diacritic agrees exactly with every name of its bare spelling (``Be`` stands for Bế, Bé …):
+    its exact match is weighed by the frequency of the bare spelling."""
+    if level == "exact" and not part.has_marks:
+        return "ascii"
+    return FREQUENCY_KEYS.get(level)
 
 
 class NameFrequencies:
@@ -223,16 +234,21 @@ def resplit_parts(a: Mention, b: Mention, levels: dict[str, str]) -> list[str]:
 
 
 def _one_digit(a: PartialDate, b: PartialDate) -> bool:
+    """The two dates, shown alike, differ in one digit, and that digit is a handwritten look-alike."""
     sa, sb = a.display(), b.display()
-    return len(sa) == len(sb) and sum(x != y for x, y in zip(sa, sb, strict=True)) == 1
+    if len(sa) != len(sb):
+        return False
+    differ = [(x, y) for x, y in zip(sa, sb, strict=True) if x != y]
+    return len(differ) == 1 and differ[0][1] in LOOKALIKE_DIGITS.get(differ[0][0], "")
 
 
 def compare_birth_date(a: PartialDate | None, b: PartialDate | None) -> str:
     """exact / year (one side less precise, agreeing) / transposed (day↔month) / one_digit / different.
 
-    ``year_one_digit``: two years differing by one digit (1980/1988), both alone or one beside a fuller date
-    — about neutral: OCR misreads a year digit about as often as namesakes are born a few years apart;
-    ``one_digit`` is kept for dates known to the day or month on both sides.
+    ``one_digit`` and ``year_one_digit``: the dates (the years: ``year_one_digit``, alone or one beside a
+    fuller date) differ in one digit that handwriting OCR misreads (1↔7, 3↔8, 0↔6, 5↔6, 4↔9: 1985/1935,
+    not 1980/1981 — namesakes born a year apart are common). ``one_digit`` is for dates known to the day
+    or month on both sides.
     """
     if a is None or b is None:
         return NULL
@@ -332,7 +348,7 @@ def score_pair(
         sim = None if similarities is None else similarities[i]
         level = compare_name_part(pa, pb, sim, threshold)
         freq = None
-        kind = FREQUENCY_KEYS.get(level)
+        kind = frequency_key(level, pa)
         if kind is not None and frequencies is not None:
             freq = frequencies.frequency(part, getattr(pa, kind), kind)
         evidence.levels[part] = level
@@ -349,7 +365,8 @@ def score_pair(
     ):
         place = locality(a)
         freq = None
-        if level == "office" and frequencies is not None and place is not None:
+        placed = level == "office" or (comparison == "residence" and level == "exact")
+        if placed and frequencies is not None and place is not None:
             freq = frequencies.place_frequency(place)
         evidence.levels[comparison] = level
         evidence.weights[comparison] = _weight(table, comparison, level, freq)

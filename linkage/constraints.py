@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Final
 
 from linkage.comparisons import compare_name_part
-from linkage.mention import PARENT_ROLES, Mention
+from linkage.mention import LOOKALIKE_DIGITS, PARENT_ROLES, Mention
 
 __all__ = [
     "FATHER_SLACK_DAYS",
@@ -34,18 +34,6 @@ MOTHER_AGE: Final[tuple[int, int]] = (14, 50)
 FATHER_AGE: Final[tuple[int, int]] = (14, 90)
 FATHER_SLACK_DAYS: Final[int] = 300
 YEARS: Final[tuple[int, int]] = (1850, 2035)  # the years a person of these books can be born or act in
-# Digits handwriting OCR reads for one another (both ways).
-LOOKALIKE_DIGITS: Final[dict[str, str]] = {
-    "1": "7",
-    "7": "1",
-    "3": "8",
-    "8": "3",
-    "0": "6",
-    "6": "05",
-    "5": "6",
-    "4": "9",
-    "9": "4",
-}
 SPOUSE_WHOLE_MATCH: Final[float] = 0.85  # similarity of the spouses' whole names that counts as a match
 SPOUSE_WHOLE_NEAR: Final[float] = 0.7  # below it the spouses differ (above, damage may explain it)
 _MATCHING: Final[frozenset[str]] = frozenset({"exact", "tone", "diacritics_lost", "ocr"})

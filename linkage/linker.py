@@ -5,7 +5,9 @@
 is scored by its best-matching mention (field weights from :mod:`linkage.comparisons` plus the pair
 evidence of :mod:`linkage.constraints`), persons a hard constraint forbids are set aside, and
 
-- the best person scoring ``auto_threshold`` or more, ahead of the next by ``margin``, gets the mention;
+- the best person scoring ``auto_threshold`` or more, ahead of the next by ``margin``, gets the mention
+  (both thresholds rise by a bit per doubling of the persons past ``scale_persons``:
+  :meth:`LinkSettings.thresholds`);
 - otherwise the mention starts a new person, and the persons scoring ``suggest_threshold`` or more are
   returned as suggestions for a reviewer, each with its :class:`~linkage.comparisons.Evidence`.
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from linkage.batch import (
     COMPARISONS,
     NAME_LEVELS,
+    R_EXACT,
     R_OFFICE,
     RESIDENCE,
     Blocks,
@@ -79,7 +83,7 @@ class LinkSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    auto_threshold: float = Field(default=15.0, description="score (bits) at or above which a link is made")
+    auto_threshold: float = Field(default=12.0, description="score (bits) at or above which a link is made")
     suggest_threshold: float = Field(default=8.0, description="score at or above which a reviewer is asked")
     margin: float = Field(default=4.0, ge=0, description="the best person must beat the next by this much")
     max_suggestions: int = Field(default=3, ge=0)
@@ -91,6 +95,16 @@ class LinkSettings(BaseModel):
     require_corroboration: bool = Field(
         default=False,
         description="an automatic link needs more than names and a birth year (see corroborated)",
+    )
+    scale_persons: int = Field(
+        default=4096,
+        ge=1,
+        description="persons in the index up to which the thresholds apply as given (see thresholds)",
+    )
+    bits_per_doubling: float = Field(
+        default=1.0,
+        ge=0,
+        description="added to both thresholds per doubling of the persons past scale_persons",
     )
     levels: dict[str, dict[str, tuple[float, float]]] = Field(default_factory=_default_levels)
     blocking_rules: list[list[str]] = Field(default_factory=lambda: [list(r.fields) for r in DEFAULT_RULES])
@@ -120,6 +134,15 @@ class LinkSettings(BaseModel):
             if lacking:
                 raise ValueError(f"levels[{comparison!r}] lacks the levels {lacking}")
         return value
+
+    def thresholds(self, persons: int) -> tuple[float, float]:
+        """(automatic, suggestion) thresholds against an index of ``persons`` persons.
+
+        The weights say how much likelier a pair is the same person than two persons drawn at random; the
+        odds that any one candidate is the person fall as the index grows (more namesakes born the same
+        year), so each doubling of the persons past ``scale_persons`` asks ``bits_per_doubling`` more."""
+        extra = self.bits_per_doubling * math.log2(max(persons, self.scale_persons) / self.scale_persons)
+        return self.auto_threshold + extra, self.suggest_threshold + extra
 
     def rules(self) -> list[BlockingRule]:
         return [block_on(*fields) for fields in self.blocking_rules]
@@ -405,11 +428,12 @@ class Linker:
         for column, level in enumerate(pairs.levels[k].tolist()):
             comparison = COMPARISONS[column][0]
             kind = FREQUENCY_KEYS.get(NAME_LEVELS[level]) if column < len(NAME_PARTS) else None
-            if kind is not None:
+            if kind is not None:  # the exact weight table also holds bare names by their bare frequency
                 code = getattr(index.table.parts[comparison], kind)[key_i]
                 weight = float(self.scorer.frequency_weights[(comparison, NAME_LEVELS[level])][code])
-            elif column == RESIDENCE and level == R_OFFICE:
-                weight = float(self.scorer.office[index.table.ints["place"][key_i]])
+            elif column == RESIDENCE and level in (R_OFFICE, R_EXACT):
+                name = "office" if level == R_OFFICE else "exact"
+                weight = float(self.scorer.placed[name][index.table.ints["place"][key_i]])
             else:
                 weight = float(self.scorer.tables[column][level])
             out[comparison] = candidate.conflicts.get(comparison, weight)
@@ -454,22 +478,23 @@ class Linker:
                 found = built[candidate.person] = Suggestion(index.person_ids[candidate.person], evidence)
             return found
 
+        auto, suggest = s.thresholds(len(index.persons))
         rejected = [
             suggestion(c, v)
             for c, v in zip(candidates, violations, strict=True)
-            if v is not None and c.score >= s.suggest_threshold
+            if v is not None and c.score >= suggest
         ]
         top = suggestion(allowed[0]) if allowed else None
         runner_up = allowed[1].score if len(allowed) > 1 else float("-inf")
-        merges = self._merges(index, mention, allowed, suggestion)
+        merges = self._merges(index, mention, allowed, suggestion, auto)
         if (
             top is not None
-            and top.score >= s.auto_threshold
+            and top.score >= auto
             and runner_up <= top.score - s.margin
             and (not s.require_corroboration or corroborated(top.evidence))
         ):
             return Decision(mention.id, top.person_id, "auto", top.evidence, rejected=rejected, merges=merges)
-        suggestions = [suggestion(c) for c in allowed if c.score >= s.suggest_threshold][: s.max_suggestions]
+        suggestions = [suggestion(c) for c in allowed if c.score >= suggest][: s.max_suggestions]
         return Decision(mention.id, index.new_person_id(), "new", None, suggestions, rejected, merges)
 
     def _merges(
@@ -478,10 +503,11 @@ class Linker:
         mention: Mention,
         allowed: list[_Candidate],
         suggestion: Callable[[_Candidate], Suggestion],
+        auto: float,
     ) -> list[MergeSuggestion]:
         """A merge suggestion when the mention matches its two best persons at the automatic threshold
         and nothing forbids those two being one person (new suggestions only, once per pair)."""
-        if len(allowed) < 2 or allowed[1].score < self.settings.auto_threshold:
+        if len(allowed) < 2 or allowed[1].score < auto:
             return []
         first, second = (index.person_ids[c.person] for c in allowed[:2])
         if any(person_violation(m, index.persons[first]) for m in index.persons[second]):

@@ -196,7 +196,8 @@ def _date(text: str) -> PartialDate | None:
 
 
 _DAMAGED_DATE: Final[re.Pattern[str]] = re.compile(r"(?:(\d{1,2})[/1l\-.](\d{1,2})[/1l\-.])?(\d{4})")
-_LOOKALIKE: Final[dict[str, str]] = {
+# Digits handwriting OCR reads for one another (both ways): 1↔7, 3↔8, 0↔6, 5↔6, 4↔9.
+LOOKALIKE_DIGITS: Final[dict[str, str]] = {
     "1": "7", "7": "1", "3": "8", "8": "3", "0": "6", "6": "05", "5": "6", "4": "9", "9": "4"
 }  # fmt: skip
 _YEARS: Final[tuple[int, int]] = (1850, 2035)
@@ -208,7 +209,7 @@ def _readings(digits: str, valid: Callable[[int], bool]) -> set[int]:
         return {int(digits)}
     out = set()
     for k, digit in enumerate(digits):
-        for other in _LOOKALIKE.get(digit, ""):
+        for other in LOOKALIKE_DIGITS.get(digit, ""):
             value = int(digits[:k] + other + digits[k + 1 :])
             if valid(value):
                 out.add(value)

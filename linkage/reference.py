@@ -88,22 +88,21 @@ class ReferenceLinker:
         self.frequencies.add(mentions)
         decisions: list[Decision] = []
         for mention in mentions:
+            auto, suggest = s.thresholds(len(self.persons))
             scored = self.score_person_candidates(mention)
             allowed = [sg for sg in scored if sg.evidence.violation is None]
-            rejected = [
-                sg for sg in scored if sg.evidence.violation is not None and sg.score >= s.suggest_threshold
-            ]
+            rejected = [sg for sg in scored if sg.evidence.violation is not None and sg.score >= suggest]
             top = allowed[0] if allowed else None
             runner_up = allowed[1].score if len(allowed) > 1 else float("-inf")
             if (
                 top is not None
-                and top.score >= s.auto_threshold
+                and top.score >= auto
                 and runner_up <= top.score - s.margin
                 and (not s.require_corroboration or corroborated(top.evidence))
             ):
                 decision = Decision(mention.id, top.person_id, "auto", top.evidence, rejected=rejected)
             else:
-                suggestions = [sg for sg in allowed if sg.score >= s.suggest_threshold][: s.max_suggestions]
+                suggestions = [sg for sg in allowed if sg.score >= suggest][: s.max_suggestions]
                 self._next += 1
                 decision = Decision(mention.id, f"L{self._next:07d}", "new", None, suggestions, rejected)
             self._add(mention, decision.person_id)

@@ -74,7 +74,10 @@ def test_tone_free_keeps_vowel_marks() -> None:
         (PartialDate(1987, 3, 5), PartialDate(1987, 5, 3), "transposed"),
         (PartialDate(1987, 3, 5), PartialDate(1987, 3, 6), "one_digit"),
         (PartialDate(1987, 3, 5), PartialDate(1981, 3, 5), "one_digit"),
-        (PartialDate(1980), PartialDate(1988), "year_one_digit"),
+        (PartialDate(1985), PartialDate(1935), "year_one_digit"),  # 8 and 3 look alike by hand
+        (PartialDate(1980), PartialDate(1988), "different"),  # 0 and 8 do not: namesakes
+        (PartialDate(1987, 3, 5), PartialDate(1987, 3, 4), "different"),  # born a day apart
+        (PartialDate(1944), PartialDate(1994, 5, 2), "year_one_digit"),  # a year against a misread date
         (PartialDate(1987, 3, 5), PartialDate(1990, 11, 20), "different"),
         (PartialDate(1970), PartialDate(1987, 3, 5), "different"),
         (None, PartialDate(1987), "null"),
@@ -495,3 +498,21 @@ def test_spouse_with_a_merged_syllable_still_matches() -> None:
         mother("r1", "Hoàng Văn Nhân"), mother("r3", "Nông Văn Lai"), bonus=6, penalty=6
     )
     assert weight == -6.0
+
+
+def test_thresholds_rise_a_bit_per_doubling_of_the_persons() -> None:
+    settings = LinkSettings(auto_threshold=12.0, suggest_threshold=8.0, scale_persons=4096)
+    assert settings.thresholds(10) == (12.0, 8.0)
+    assert settings.thresholds(4096 * 8) == pytest.approx((15.0, 11.0))
+    flat = LinkSettings(bits_per_doubling=0.0)
+    assert flat.thresholds(10**6) == (flat.auto_threshold, flat.suggest_threshold)
+
+
+def test_bare_names_are_weighed_by_the_frequency_of_their_bare_spelling() -> None:
+    freqs = NameFrequencies()
+    freqs.add([_mention(f"b{i}", "Bế Văn Sình") for i in range(300)] + [_mention("x", "Be Van Tao")])
+    bare = score_pair(_mention("a", "Be Van Tao"), _mention("b", "Be Van Tao"), frequencies=freqs)
+    marked = score_pair(_mention("a", "Bế Văn Tao"), _mention("b", "Bế Văn Tao"), frequencies=freqs)
+    # "Be" stands for every Bế: an exact match of the bare spelling says as little as "Bế" does
+    assert bare.levels["family"] == "exact"
+    assert bare.weights["family"] == pytest.approx(marked.weights["family"], abs=0.05)
