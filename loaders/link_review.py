@@ -83,17 +83,10 @@ def record_links(session: Session, record_id: int) -> list[MentionView]:
     other_rows = {
         int(v) for link, _p in rows if isinstance(v := (link.evidence or {}).get("other_mention_row"), int)
     }
-    other_records = (
-        dict(
-            session.execute(
-                select(PersonMention.id, PersonMention.record_id).where(PersonMention.id.in_(other_rows))
-            )
-            .tuples()
-            .all()
-        )
-        if other_rows
-        else {}
-    )
+    other_records: dict[int, int] = {}
+    if other_rows:
+        query = select(PersonMention.id, PersonMention.record_id).where(PersonMention.id.in_(other_rows))
+        other_records = {mention_id: record_id for mention_id, record_id in session.execute(query)}
     by_mention: dict[int, list[LinkView]] = {}
     for link, person in rows:
         other = (link.evidence or {}).get("other_mention_row")

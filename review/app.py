@@ -39,6 +39,20 @@ def _wants_page(request: Request) -> bool:
     return request.method == "GET" and not request.url.path.startswith(("/media/", "/api/"))
 
 
+def warm_up() -> None:
+    """Load what the first request would otherwise wait for: templates, configuration, name tables."""
+    from normalize import normalize_record
+    from review.templating import TEMPLATES
+    from sohoa import config
+
+    for name in TEMPLATES.env.list_templates():
+        TEMPLATES.env.get_template(name)
+    config.plan()
+    config.book_groups()
+    sample = {"n": "Nguyễn Văn An", "d": "05/03/2008", "p": "xã Tam Kim, huyện Nguyên Bình", "e": "Tày"}
+    normalize_record({"n": "name", "d": "date", "p": "place", "e": "ethnicity"}, sample)
+
+
 def create_app(engine: Engine, settings: ReviewSettings) -> FastAPI:
     app = FastAPI(title="sohoa — duyệt hồ sơ", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.engine = engine
@@ -115,4 +129,5 @@ def create_app(engine: Engine, settings: ReviewSettings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (auth, records, media, batch, supervisor, operator, reports):
         app.include_router(module.router)
+    warm_up()
     return app

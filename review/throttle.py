@@ -12,7 +12,8 @@ class LoginThrottle:
     """In-memory failure counts per key (``user:<name>``, ``ip:<address>``) over a sliding window.
 
     ``max_failures`` failures within ``window_s`` block the key for ``lockout_s`` seconds. A success clears
-    the user name's count. One process serves the app (``sohoa serve``), so memory is the right place.
+    the user name's count. Each server process keeps its own counts: with ``sohoa serve --workers N`` an
+    attacker gets at most N times the attempts before every process has blocked them.
     """
 
     def __init__(

@@ -270,11 +270,12 @@ def serve(
     https: Annotated[
         bool, typer.Option("--https", help="Behind HTTPS: send the session cookie only over HTTPS.")
     ] = False,
+    workers: Annotated[int, typer.Option(min=1, help="Server processes (one per core).")] = 1,
 ) -> None:
     """Run the review and approval web app (SOHOA_DATABASE_URL; SOHOA_SCAN_ROOT for operators' scans)."""
     from sohoa.serve_cli import run_serve_cli
 
-    run_serve_cli(host=host, port=port, https_only=https)
+    run_serve_cli(host=host, port=port, https_only=https, workers=workers)
 
 
 # --------------------------------------------------------------------------- demo

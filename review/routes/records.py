@@ -272,7 +272,6 @@ def record_action(
     user: UserDep,
     db: DbDep,
 ) -> Response:
-    record = get_record(db, record_id, user)
     action = text_field(form, "action", "save")
     version = int_field(form, "version")
     changes = _changes(form)
@@ -281,7 +280,7 @@ def record_action(
         raise InputError("the form lost the record's version", hint="reload the record")
     try:
         if action == "skip":
-            _skip(request, db, user, record)
+            _skip(request, db, user, get_record(db, record_id, user))
             db.commit()
             return _next(request, db, user)
         if action == "release":
@@ -291,6 +290,7 @@ def record_action(
             return RedirectResponse("/", status_code=303)
         if action == "reject":
             if not reason:
+                record = get_record(db, record_id, user)
                 return _reject_needs_reason(request, db, user, record, changes, note)
             reject(db, record_id, user, version, reason, note=note or None)
             db.commit()
