@@ -46,6 +46,7 @@ BENCH_STAMP := $(VENV)/.bench-$(shell cat requirements-bench.lock | sha256sum | 
 bench: bench-deps
 	$(PY) benchmarks/samples_bench.py --pages 100
 	$(PY) benchmarks/report_bench.py --records 1000000 --db both
+	$(PY) benchmarks/flow_bench.py --pages 40 --workers 1,2
 
 bench-deps: venv $(BENCH_STAMP)
 

@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 from flows import progress
 from flows.books import CampaignBook, campaign_books, is_finished
 from flows.scan import scan_book, task_runner
-from flows.settings import DB_RETRIES, DB_RETRY_DELAY_S, ScanParams, database_trouble
+from flows.settings import DB_RETRIES, DB_RETRY_DELAY_S, ScanParams, database_trouble, shared_prefect_api
 from flows.settings import session as db_session
 from loaders import registry
 from loaders.official import offices_under
@@ -122,5 +122,6 @@ def _brief(counts: dict[str, Any]) -> dict[str, Any]:
 def run_campaign(params: CampaignParams, *, dask_address: str | None = None) -> dict[str, Any]:
     """Run :func:`campaign` with the task runner for ``params.workers`` (or a Dask cluster)."""
     runner = task_runner(params.workers, dask_address)
-    result: dict[str, Any] = campaign.with_options(task_runner=runner)(params)
+    with shared_prefect_api():
+        result: dict[str, Any] = campaign.with_options(task_runner=runner)(params)
     return result

@@ -18,7 +18,14 @@ from prefect.futures import as_completed
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
 from flows import progress
-from flows.settings import DB_RETRIES, DB_RETRY_DELAY_S, BookRef, ScanParams, database_trouble
+from flows.settings import (
+    DB_RETRIES,
+    DB_RETRY_DELAY_S,
+    BookRef,
+    ScanParams,
+    database_trouble,
+    shared_prefect_api,
+)
 from flows.settings import session as db_session
 from loaders import ingest, registry
 from loaders.models import Book, BookStatus, Page
@@ -238,5 +245,6 @@ def task_runner(workers: int, dask_address: str | None = None) -> TaskRunner[Any
 def run_scan(params: ScanParams, *, dask_address: str | None = None) -> dict[str, Any]:
     """Run :func:`scan_batch` with the task runner for ``params.workers``."""
     runner = task_runner(params.workers, dask_address)
-    result: dict[str, Any] = scan_batch.with_options(task_runner=runner)(params)
+    with shared_prefect_api():
+        result: dict[str, Any] = scan_batch.with_options(task_runner=runner)(params)
     return result

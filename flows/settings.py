@@ -68,6 +68,28 @@ def session() -> Iterator[Session]:
         raise db.connection_error(engine, exc) from exc
 
 
+@contextmanager
+def shared_prefect_api() -> Iterator[None]:
+    """Run the block with one Prefect API for this process and every worker it starts.
+
+    With ``PREFECT_API_URL`` set (a Prefect server) nothing changes. Without it Prefect starts a temporary
+    local server, and a worker process (process pool or Dask) that is not told where it is starts one of
+    its own: hundreds of MB and a slow start per worker, and task states spread over several databases.
+    So the temporary server is started here and its URL put in the settings the workers receive.
+    """
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    if PREFECT_API_URL.value():
+        yield
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()
+    server.start()
+    with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+        yield
+
+
 def database_trouble(_task: Any, _run: Any, state: Any) -> bool:
     """Prefect's retry condition: retry only when the database failed (not for a full disk or bad input)."""
     try:

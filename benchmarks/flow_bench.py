@@ -1,0 +1,235 @@
+"""Benchmark (issue 5): end-to-end pages per minute through the scan-batch flow against the raw OCR
+throughput of the same pages, with 1 and 2 workers, and the peak memory of the whole process tree.
+
+    .venv/bin/python benchmarks/flow_bench.py --pages 40 --seed 9501 [--style typed] [--workers 1,2]
+        [--no-link] [--keep DIR] [--json]
+
+One birth book of N ledger pages (2006–2015) is made once with ``samples.make.make_samples``. Then, for each
+worker count W:
+
+* **raw OCR**: the same files read with :func:`ocr.job.read_page_file` (decode, layout, OCR, quality: what
+  a flow worker does) in a warm pool of W processes, nothing else: no database, no Prefect;
+* **flow**: :func:`flows.scan.run_scan` on a fresh SQLite database: Prefect (its temporary API server
+  started beforehand by a no-op flow, so its start is not counted), ingest with sha256, one Prefect task
+  per page on W processes (pool start included), normalization and staging per page, person linking, and
+  the batch closed. ``flow_overhead`` is ``1 - flow_pages_per_min / raw_pages_per_min`` at the same W.
+
+The resident memory of this process and all its children is sampled every 0.2 s during each flow run
+(``peak_tree_mb``). ``OMP_THREAD_LIMIT=1``: one core per worker.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ["OMP_THREAD_LIMIT"] = "1"
+
+import argparse
+import json
+import logging
+import platform
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+log = logging.getLogger("flow_bench")
+
+BOOK_TYPE, ERA = "birth", "2006-2015"
+
+
+class TreeMemory:
+    """Samples the resident memory of this process plus its children until stopped; keeps the peak (MB)."""
+
+    def __init__(self, every_s: float = 0.2) -> None:
+        self.every_s = every_s
+        self.peak_mb = 0.0
+        self.peak_parts: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> dict[str, float]:
+        me = psutil.Process()
+        parts: dict[str, float] = {}
+        for proc in [me, *me.children(recursive=True)]:
+            try:
+                rss = proc.memory_info().rss / 2**20
+                kind = "bench" if proc.pid == me.pid else _kind(proc.cmdline())
+            except psutil.Error:
+                continue
+            parts[kind] = parts.get(kind, 0.0) + rss
+        return parts
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            parts = self._sample()
+            total = sum(parts.values())
+            if total > self.peak_mb:
+                self.peak_mb, self.peak_parts = total, {k: round(v) for k, v in parts.items()}
+            self._stop.wait(self.every_s)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _kind(cmdline: list[str]) -> str:
+    """What a child process is: the Prefect API server, a worker process, or something else."""
+    text = " ".join(cmdline)
+    if "uvicorn" in text or "prefect.server" in text:
+        return "prefect_server"
+    if "multiprocessing" in text or "spawn_main" in text:
+        return "workers"
+    return "other"
+
+
+def _warm() -> None:
+    from ocr.job import worker_engine
+
+    worker_engine("tesserocr")
+
+
+def _read(args: tuple[int, str]) -> int:
+    from ocr.job import read_page_file
+
+    page_id, path = args
+    return len(read_page_file(page_id, path, 0, BOOK_TYPE, ERA).records)
+
+
+def raw_ocr(files: list[Path], workers: int) -> dict[str, Any]:
+    """Pages per minute of the bare page reads in a warm pool of ``workers`` processes."""
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_warm) as pool:
+        list(pool.map(_read, [(-1, str(files[0]))] * workers))  # every worker loaded and warm
+        started = time.perf_counter()
+        records = sum(pool.map(_read, list(enumerate(map(str, files)))))
+        seconds = time.perf_counter() - started
+    return {
+        "seconds": round(seconds, 2),
+        "pages_per_min": round(60 * len(files) / seconds, 1),
+        "records": records,
+    }
+
+
+def flow_run(files: list[Path], book: dict[str, Any], workers: int, work: Path, link: bool) -> dict[str, Any]:
+    """Pages per minute of one scan-batch flow run on a fresh SQLite database."""
+    from flows.scan import run_scan
+    from flows.settings import BookRef, ScanParams, database
+    from loaders import db, registry
+    from sohoa import config
+
+    url = f"sqlite:///{work / f'flow_w{workers}.db'}"
+    os.environ[db.ENV_URL] = url
+    db.upgrade(url)
+    with db.session_scope(database()) as session:
+        registry.sync_offices(session, config.offices())
+    ref = BookRef(office=book["office"], book_type=BOOK_TYPE, era=ERA, volume=book["volume"])
+    params = ScanParams(book=ref, files=files, source=str(files[0].parent), workers=workers, link=link)
+    with TreeMemory() as memory:
+        started = time.perf_counter()
+        counts = run_scan(params)
+        seconds = time.perf_counter() - started
+    database().dispose()
+    return {
+        "seconds": round(seconds, 2),
+        "pages_per_min": round(60 * counts["pages_read"] / seconds, 1),
+        "pages_read": counts["pages_read"],
+        "records": counts["records_staged"],
+        "peak_tree_mb": round(memory.peak_mb),
+        "peak_by_process_mb": memory.peak_parts,
+    }
+
+
+def _start_prefect() -> None:
+    """Start Prefect's temporary API server now (a no-op flow), so no flow run below pays for it."""
+    from prefect import flow
+
+    @flow(name="flow-bench-warm-up")
+    def warm_up() -> None:
+        return None
+
+    warm_up()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--pages", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=9501)
+    parser.add_argument("--style", choices=["typed", "handwritten", "mixed"], default="typed")
+    parser.add_argument("--workers", default="1,2", help="Comma-separated worker counts.")
+    parser.add_argument("--no-link", action="store_true", help="Leave person linking out of the flow runs.")
+    parser.add_argument("--keep", type=Path, help="Keep the pages and databases in this folder.")
+    parser.add_argument("--json", action="store_true", help="Print one JSON object.")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="flow_bench_"))
+    work.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("SOHOA_DATA_DIR", str(work / "data"))
+    import flows  # noqa: F401  (before Prefect: sohoa's defaults, e.g. no analytics, its home under the data folder)
+    from samples.make import make_samples
+
+    started = time.perf_counter()
+    manifest = make_samples(
+        work / "samples", args.seed, books_per_type=1, pages_per_book=args.pages, style=args.style,
+        eras=[ERA], types=[BOOK_TYPE],
+    )  # fmt: skip
+    book = manifest["books"][0]
+    files = [(work / "samples" / p).resolve() for p in book["pages"]]
+    made_s = time.perf_counter() - started
+    _start_prefect()
+
+    runs: dict[str, Any] = {}
+    for workers in [int(w) for w in args.workers.split(",")]:
+        raw = raw_ocr(files, workers)
+        flow = flow_run(files, book, workers, work, link=not args.no_link)
+        runs[str(workers)] = {
+            "raw": raw,
+            "flow": flow,
+            "flow_overhead": round(1 - flow["pages_per_min"] / raw["pages_per_min"], 3),
+        }
+        log.warning("workers %s: raw %s, flow %s", workers, raw, flow)
+    result: dict[str, Any] = {
+        "pages": len(files),
+        "seed": args.seed,
+        "style": args.style,
+        "link": not args.no_link,
+        "samples_s": round(made_s, 1),
+        "runs": runs,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "load_avg_1m": round(os.getloadavg()[0], 2),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+    }
+    if "1" in runs and "2" in runs:
+        result["speedup_2_vs_1"] = {
+            kind: round(runs["2"][kind]["pages_per_min"] / runs["1"][kind]["pages_per_min"], 2)
+            for kind in ("raw", "flow")
+        }
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+    if args.keep is None:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
