@@ -47,6 +47,7 @@ bench: bench-deps
 	$(PY) benchmarks/samples_bench.py --pages 100
 	$(PY) benchmarks/report_bench.py --records 1000000 --db both
 	$(PY) benchmarks/flow_bench.py --pages 40 --workers 1,2
+	$(PY) benchmarks/link_bench.py --mentions 100000 --seed 4401
 
 bench-deps: venv $(BENCH_STAMP)
 

@@ -1,6 +1,7 @@
 """Benchmark: person linking of OCR-damaged mentions, sohoa against Splink, scored against the true persons.
 
     .venv/bin/python benchmarks/link_bench.py --mentions 100000 --seed 4401 [--contenders sohoa,splink] [--json]
+    .venv/bin/python benchmarks/link_bench.py --mentions 1000000 --incremental 10000 --contenders sohoa --json
 
 1. A Cao Bằng population from ``samples.population`` (one simulation of as many communes as the size needs,
    so people move, marry and die across communes) gives every record of every book type and era.
@@ -17,6 +18,10 @@
    and peak resident memory of its process. sohoa's review share is the mentions whose decision asks a
    reviewer; Splink's is the mentions in a pair scored between 0.5 and 0.95 (its review band) whose two
    mentions it did not put in one cluster anyway.
+
+``--incremental N`` (sohoa alone) links ``--mentions`` mentions, then ``N`` more (the next in record
+order) in one call into the built index, and reports ``build_seconds``, ``incremental_seconds`` and their
+ratio ``incremental_share_of_build`` (precision and recall are then of all the mentions).
 
 Splink is an optional peer (the ``bench`` dependency group); without it the benchmark runs sohoa alone and
 says "splink not installed".
@@ -175,23 +180,44 @@ class LinkOutput:
     notes: dict[str, Any] = field(default_factory=dict)
 
 
-def link_sohoa(mentions: list[Mention], seed: int, budget: float | None = None) -> LinkOutput:
+def link_sohoa(
+    mentions: list[Mention], seed: int, budget: float | None = None, incremental: int = 0
+) -> LinkOutput:
     """Every mention, in record order, into one index, ``CHUNK`` mentions per ``Linker.link`` call (books
-    arriving); past ``budget`` seconds it stops after the current call (the mentions linked are reported)."""
+    arriving); past ``budget`` seconds it stops after the current call (the mentions linked are reported).
+
+    With ``incremental``, the last ``incremental`` mentions are left out of that build and linked afterwards
+    in one call into the built index (a book arriving late): ``notes`` holds both times and their ratio."""
     linker = Linker()
     index = linker.new_index()
+    base = mentions[: len(mentions) - incremental]
     started, review, linked = time.perf_counter(), 0, 0
-    for start in range(0, len(mentions), CHUNK):
-        chunk = mentions[start : start + CHUNK]
+    for start in range(0, len(base), CHUNK):
+        chunk = base[start : start + CHUNK]
         review += sum(d.needs_review for d in linker.link(chunk, index))
         linked += len(chunk)
         elapsed = time.perf_counter() - started
         say(f"sohoa: {linked:,} mentions linked in {elapsed:.0f} s")
         if budget is not None and elapsed > budget:
             break
+    notes: dict[str, Any] = {}
+    if incremental and linked == len(base):
+        built = time.perf_counter() - started
+        added = time.perf_counter()
+        review += sum(d.needs_review for d in linker.link(mentions[len(base) :], index))
+        seconds = time.perf_counter() - added
+        linked += incremental
+        say(f"sohoa: {incremental:,} more mentions linked into {len(base):,} in {seconds:.2f} s")
+        notes = {
+            "build_mentions": len(base),
+            "build_seconds": round(built, 2),
+            "incremental_mentions": incremental,
+            "incremental_seconds": round(seconds, 3),
+            "incremental_share_of_build": round(seconds / built, 4),
+        }
     label_of = {pid: i for i, pid in enumerate(index.persons)}
     labels = [label_of[index.person_of[m.id]] for m in mentions[:linked]]
-    return LinkOutput(labels, review)
+    return LinkOutput(labels, review, notes=notes)
 
 
 def _text(value: str) -> str | None:
@@ -306,7 +332,9 @@ def _train_splink(linker: Any, seed: int) -> None:
     )
 
 
-def link_splink(mentions: list[Mention], seed: int, budget: float | None = None) -> LinkOutput:
+def link_splink(
+    mentions: list[Mention], seed: int, budget: float | None = None, incremental: int = 0
+) -> LinkOutput:
     """Splink with DuckDB: train (u by random sampling, m by EM), predict, cluster at the threshold."""
     from splink import DuckDBAPI
     from splink import Linker as SplinkLinker
@@ -334,12 +362,14 @@ LINKERS = {"sohoa": link_sohoa, "splink": link_splink}
 
 
 # ============================================================================================ processes
-def worker(contender: str, data_path: Path, out_path: Path, seed: int, budget: float | None) -> None:
+def worker(
+    contender: str, data_path: Path, out_path: Path, seed: int, budget: float | None, incremental: int = 0
+) -> None:
     """Run one contender on the pickled mentions and write its result (JSON) to ``out_path``."""
     with data_path.open("rb") as f:
         mentions: list[Mention] = pickle.load(f)
     started = time.perf_counter()
-    output = LINKERS[contender](mentions, seed, budget)
+    output = LINKERS[contender](mentions, seed, budget, incremental)
     seconds = time.perf_counter() - started
     sweep = {
         str(t): components(len(mentions), [(a, b) for a, b, p in output.scored if p >= t]) for t in SWEEP
@@ -356,13 +386,19 @@ def worker(contender: str, data_path: Path, out_path: Path, seed: int, budget: f
 
 
 def run_contender(
-    contender: str, data_path: Path, seed: int, workdir: Path, budget: float | None = None
+    contender: str,
+    data_path: Path,
+    seed: int,
+    workdir: Path,
+    budget: float | None = None,
+    incremental: int = 0,
 ) -> dict[str, Any]:
     """The raw result of one contender, run in a fresh Python process."""
     out_path, log_path = workdir / f"{contender}.json", workdir / f"{contender}.log"
     command = [sys.executable, str(Path(__file__).resolve()), "--worker", contender]
     command += ["--data", str(data_path), "--out", str(out_path), "--seed", str(seed)]
     command += [] if budget is None else ["--budget", str(budget)]
+    command += ["--incremental", str(incremental)] if incremental else []
     with log_path.open("w", encoding="utf-8") as log:
         done = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, check=False)
     if done.returncode != 0:
@@ -427,12 +463,12 @@ def available(contenders: Sequence[str]) -> tuple[list[str], dict[str, str]]:
 
 
 def benchmark(
-    mentions: int, seed: int, contenders: Sequence[str], budget: float | None = None
+    mentions: int, seed: int, contenders: Sequence[str], budget: float | None = None, incremental: int = 0
 ) -> dict[str, Any]:
     runnable, skipped = available(contenders)
     for reason in skipped.values():
         sys.stderr.write(reason + "\n")
-    data = build_dataset(mentions, seed)
+    data = build_dataset(mentions + incremental, seed)
     report: dict[str, Any] = {"mentions": len(data.mentions), "seed": seed, "machine": machine()}
     report["data"] = {
         "records": data.records,
@@ -450,7 +486,7 @@ def benchmark(
         del data
         for contender in runnable:
             say(f"linking with {contender}")
-            raw = run_contender(contender, data_path, seed, Path(tmp), budget)
+            raw = run_contender(contender, data_path, seed, Path(tmp), budget, incremental)
             report["contenders"][contender] = summarize(raw, truth)
     if skipped:
         report["skipped"] = skipped
@@ -485,6 +521,13 @@ def print_table(report: dict[str, Any]) -> None:
     for name, c in report["contenders"].items():
         for t, (p, r, f1) in c.get("sweep", {}).items():
             console.print(f"  {name} clustered at {t}: precision {p:.4f} recall {r:.4f} F1 {f1:.4f}")
+    for name, c in report["contenders"].items():
+        if "incremental_seconds" in c:
+            console.print(
+                f"  {name}: {c['incremental_mentions']:,} more mentions into {c['build_mentions']:,} in "
+                f"{c['incremental_seconds']:.2f} s, {c['incremental_share_of_build']:.2%} of the build "
+                f"({c['build_seconds']:.1f} s)"
+            )
     for name, reason in report.get("skipped", {}).items():
         console.print(f"  {name}: {reason}")
     console.print(
@@ -503,6 +546,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--budget", type=float, default=None, help="sohoa: stop after the call that passes this many seconds"
     )
+    parser.add_argument(
+        "--incremental",
+        type=int,
+        default=0,
+        help="sohoa alone: link --mentions, then this many more into the built index, and time both",
+    )
     parser.add_argument("--worker", choices=CONTENDERS, help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -512,16 +561,20 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"unknown contenders {unknown}; choose among {', '.join(CONTENDERS)}")
     if args.mentions < 2:
         parser.error("--mentions must be at least 2")
+    if args.incremental < 0:
+        parser.error("--incremental must be 0 or more")
+    if args.incremental and not args.worker and args.contenders.strip() != "sohoa":
+        parser.error("--incremental times sohoa alone: add --contenders sohoa")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     if args.worker:
-        worker(args.worker, args.data, args.out, args.seed, args.budget)
+        worker(args.worker, args.data, args.out, args.seed, args.budget, args.incremental)
         return 0
     contenders = list(dict.fromkeys(c.strip() for c in args.contenders.split(",") if c.strip()))
-    report = benchmark(args.mentions, args.seed, contenders, args.budget)
+    report = benchmark(args.mentions, args.seed, contenders, args.budget, args.incremental)
     if args.json:
         sys.stdout.write(json.dumps(report) + "\n")
     else:

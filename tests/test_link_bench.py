@@ -50,3 +50,20 @@ def test_pair_scores_and_components(bench: ModuleType) -> None:
 def test_says_when_splink_is_missing(bench: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
     assert bench.available(["sohoa", "splink"]) == (["sohoa"], {"splink": "splink not installed"})
+
+
+def test_incremental_times_a_late_book(bench: ModuleType, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["--mentions", "1500", "--incremental", "300", "--seed", "4402", "--contenders", "sohoa", "--json"]
+    assert bench.main(argv) == 0
+    figures = json.loads(capsys.readouterr().out)["contenders"]["sohoa"]
+    assert figures["build_mentions"] == 1500 and figures["incremental_mentions"] == 300
+    assert figures["incremental_seconds"] > 0 and figures["build_seconds"] > 0
+    assert figures["incremental_share_of_build"] == pytest.approx(
+        figures["incremental_seconds"] / figures["build_seconds"], rel=0.1
+    )
+    assert figures["precision"] >= 0.95
+
+
+def test_incremental_needs_sohoa_alone(bench: ModuleType) -> None:
+    with pytest.raises(SystemExit):
+        bench.parse(["--incremental", "10"])
