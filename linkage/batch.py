@@ -392,17 +392,22 @@ for _digit, _others in LOOKALIKE_DIGITS.items():
 
 def _digit_differences(
     a_parts: Sequence[IntArray], b_parts: Sequence[IntArray], places: Sequence[Sequence[int]]
-) -> tuple[IntArray, npt.NDArray[np.bool_]]:
-    """How many shown digits differ, and whether every differing digit is a handwritten look-alike."""
-    count = np.zeros(len(a_parts[0]), dtype=np.int64)
-    alike = np.ones(len(a_parts[0]), dtype=np.bool_)
+) -> npt.NDArray[np.bool_]:
+    """Whether exactly one shown digit differs and it is a handwritten look-alike of the other."""
+    count = np.zeros(len(a_parts[0]), dtype=np.int8)
     for a, b, digits in zip(a_parts, b_parts, places, strict=True):
         for place in digits:
-            da, db = (a // place) % 10, (b // place) % 10
-            differ = da != db
-            count += differ
-            alike &= ~differ | _LOOKALIKE[da, db]
-    return count, alike
+            count += (a // place) % 10 != (b // place) % 10
+    alike = np.zeros(len(count), dtype=np.bool_)
+    one = np.flatnonzero(count == 1)
+    if len(one):
+        found = np.zeros(len(one), dtype=np.bool_)
+        for a, b, digits in zip(a_parts, b_parts, places, strict=True):
+            for place in digits:
+                da, db = (a[one] // place) % 10, (b[one] // place) % 10
+                found |= (da != db) & _LOOKALIKE[da, db]
+        alike[one] = found
+    return alike
 
 
 def birth_levels(table: FeatureTable, i: IntArray, j: IntArray) -> LevelArray:
@@ -421,12 +426,12 @@ def birth_levels(table: FeatureTable, i: IntArray, j: IntArray) -> LevelArray:
     same_year = ya == yb
     exact = both_day & same_year & (ma == mb) & (da == db)
     transposed = both_day & ~exact & same_year & (da == mb) & (ma == db)
-    count, alike = _digit_differences((da, ma, ya), (db, mb, yb), ((10, 1), (10, 1), (1000, 100, 10, 1)))
-    one_digit = (pa == pb) & (count == 1) & alike & (ya >= 1000) & (yb >= 1000)
+    alike = _digit_differences((da, ma, ya), (db, mb, yb), ((10, 1), (10, 1), (1000, 100, 10, 1)))
+    one_digit = (pa == pb) & alike & (ya >= 1000) & (yb >= 1000)
     same_as = same_year & ((ma == 0) | (mb == 0) | ((ma == mb) & ((da == 0) | (db == 0) | (da == db))))
     level = np.full(len(i), B_DIFFERENT, dtype=np.int8)
-    year_count, year_alike = _digit_differences((ya,), (yb,), ((1000, 100, 10, 1),))
-    level[(pa != pb) & (year_count == 1) & year_alike & (ya >= 1000) & (yb >= 1000)] = B_YEAR_ONE_DIGIT
+    year_alike = _digit_differences((ya,), (yb,), ((1000, 100, 10, 1),))
+    level[(pa != pb) & year_alike & (ya >= 1000) & (yb >= 1000)] = B_YEAR_ONE_DIGIT
     level[~both_day & one_digit & (pa == 1)] = B_YEAR_ONE_DIGIT
     level[~both_day & one_digit & (pa == 2)] = B_ONE_DIGIT
     level[~both_day & same_as] = B_YEAR

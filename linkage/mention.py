@@ -135,9 +135,14 @@ class NamePart:
 EMPTY_PART: Final[NamePart] = NamePart("", "", "", "")
 
 
-def _joined(parts: Iterable[NamePart]) -> NamePart:
-    parts = tuple(parts)
-    return NamePart(*("".join(getattr(p, key).replace(" ", "") for p in parts) for key in NamePart.__slots__))
+@lru_cache(maxsize=262144)
+def _joined(parts: tuple[NamePart, ...]) -> NamePart:
+    return NamePart(
+        "".join(p.key for p in parts).replace(" ", ""),
+        "".join(p.tone_free for p in parts).replace(" ", ""),
+        "".join(p.ascii for p in parts).replace(" ", ""),
+        "".join(p.loose for p in parts).replace(" ", ""),
+    )
 
 
 def joined_name(m: Mention) -> NamePart:
@@ -343,7 +348,7 @@ def mentions_from_record(
                 marriage_date=registration_date if book_type == "marriage" else None,
                 child_birth_date=child_birth if role in PARENT_ROLES else None,
                 spouse=None if spouse_parts is None else (spouse_parts[1], spouse_parts[3]),
-                spouse_name=None if spouse_parts is None else _joined(spouse_parts[1:]),
+                spouse_name=None if spouse_parts is None else _joined(tuple(spouse_parts[1:])),
                 office=office or None,
                 id_number=_id_number(fields.get(f"{role}.id_number", "")),
             )
