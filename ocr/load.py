@@ -291,7 +291,9 @@ def _to_array(im: Image.Image, *, color: bool) -> np.ndarray:
         lo, hi = float(arr.min()), float(arr.max())
         scale = 255.0 / (hi - lo) if hi > lo else 0.0
         return np.ascontiguousarray(((arr - lo) * scale).round().astype(np.uint8))
-    if mode in ("1", "L"):
+    if mode == "L":
+        return np.ascontiguousarray(np.asarray(im, dtype=np.uint8))  # no converted copy first
+    if mode == "1":
         return np.ascontiguousarray(np.asarray(im.convert("L"), dtype=np.uint8))
     if mode in ("LA", "La", "PA", "RGBA", "RGBa") or (mode == "P" and "transparency" in im.info):
         rgba = im.convert("RGBA")

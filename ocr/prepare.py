@@ -37,17 +37,30 @@ BBox = tuple[int, int, int, int]
 class PreparedPage:
     """A page made ready for layout detection.
 
-    ``image``: upright and deskewed, original colours; ``gray``: the same geometry, gray, with the paper
-    evened out to white; ``matrix``: the 2×3 affine map from source pixels (the file as stored) to prepared
-    pixels.
+    ``gray``: upright and deskewed, gray, with the paper evened out to white; ``image``: the same geometry
+    in the original colours (made on first use: reading needs only ``gray``); ``matrix``: the 2×3 affine
+    map from source pixels (the file as stored) to prepared pixels.
     """
 
-    image: np.ndarray
     gray: np.ndarray
     quality: Quality
     matrix: np.ndarray
     source: PageImage | None = None
+    original: np.ndarray | None = field(default=None, repr=False)  # the page as stored
+    rotation: int = 0  # the clockwise turn applied to ``original``
+    skew_deg: float = 0.0  # the skew taken out after the turn (0: none)
     _ink: list[np.ndarray] = field(default_factory=list, repr=False)
+    _image: list[np.ndarray] = field(default_factory=list, repr=False)
+
+    @property
+    def image(self) -> np.ndarray:
+        """Upright and deskewed, original colours; computed once, on first use."""
+        if not self._image:
+            if self.original is None:
+                self._image.append(self.gray)
+            else:
+                self._image.append(_straighten(self.original, self.rotation, self.skew_deg))
+        return self._image[0]
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -93,19 +106,33 @@ def prepare_page(
     dpi = page.dpi if isinstance(page, PageImage) else None
     quality = assess(image, dpi=dpi, settings=settings, verifier=verifier)
     h, w = image.shape[:2]
-    matrix = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
-    out = image
-    if correct and quality.rotation:
-        out = pp.rotate90(out, quality.rotation)
-        matrix = _rot90_matrix(quality.rotation, w, h)
-    if correct and abs(quality.skew_deg) >= min_skew_deg:
-        out = pp.deskew(out, quality.skew_deg)
-        skew = np.vstack([pp.rotation_matrix(out.shape, -quality.skew_deg), [0.0, 0.0, 1.0]])
-        matrix = (skew @ np.vstack([matrix, [0.0, 0.0, 1.0]]))[:2]
-    gray = pp.normalize_illumination(pp.to_gray(out))
+    rotation = quality.rotation if correct else 0
+    skew = quality.skew_deg if correct and abs(quality.skew_deg) >= min_skew_deg else 0.0
+    matrix = _rot90_matrix(rotation, w, h)
+    if skew:
+        turned_shape = (w, h) if rotation in (90, 270) else (h, w)
+        deskew = np.vstack([pp.rotation_matrix(turned_shape, -skew), [0.0, 0.0, 1.0]])
+        matrix = (deskew @ np.vstack([matrix, [0.0, 0.0, 1.0]]))[:2]
+    # only the gray page is straightened here (a colour page costs three times as much to turn)
+    gray = pp.normalize_illumination(_straighten(pp.to_gray(image), rotation, skew))
     where = f"{source.source} page {source.index + 1}" if source is not None else "page"
     log.debug("prepared %s: %s", where, quality.to_dict())
-    return PreparedPage(image=out, gray=gray, quality=quality, matrix=matrix, source=source)
+    return PreparedPage(
+        gray=gray,
+        quality=quality,
+        matrix=matrix,
+        source=source,
+        original=image,
+        rotation=rotation,
+        skew_deg=skew,
+    )
+
+
+def _straighten(image: np.ndarray, rotation: int, skew_deg: float) -> np.ndarray:
+    """``image`` turned clockwise by ``rotation`` and with ``skew_deg`` taken out (the same image when
+    neither is needed)."""
+    out = pp.rotate90(image, rotation) if rotation else image
+    return pp.deskew(out, skew_deg) if skew_deg else out
 
 
 def prepare_pages(pages: Iterable[PageImage], **options: object) -> Iterator[PreparedPage]:

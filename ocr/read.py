@@ -10,7 +10,8 @@ page, tightened to its ink and read in line mode, or in block mode when it holds
 (lines joined by a space). A band whose cells are all blank is not a record; a band that cannot be read is
 still a record, with empty fields of confidence 0 and the flag ``row_unreadable``; a page with ink but no
 grid gives one such record (flags ``grid_not_found``, ``row_unreadable``). Boxes are given on the source
-image as stored. Values are cleaned by :func:`clean_value`; ``choice`` cells become option keys.
+image as stored. Values are cleaned by :func:`clean_value` and corrected by :func:`ocr.correct.correct`;
+``choice`` cells become option keys.
 
 Form pages (one record each) go through :mod:`ocr.layout.form`.
 """
@@ -29,6 +30,7 @@ from rapidfuzz import fuzz
 
 from ocr import preprocess as pp
 from ocr.confidence import field_confidence
+from ocr.correct import correct
 from ocr.engines.base import Mode, OcrEngine, OcrEngineError, Recognition, Word, is_blank
 from ocr.layout.form import missed_lines, read_values, remove_leaders
 from ocr.layout.ledger import Cell, LedgerPage, find_grid, ledger_cells, text_lines
@@ -132,11 +134,20 @@ def read_page_full(page: PageImage, layout: Layout, engine: OcrEngine) -> PageRe
         result = _read_ledger(prepared, page, layout, engine)
     kinds = field_kinds(layout)
     for record in result.records:
+        unreadable = "row_unreadable" in record.flags
         record.fields = {
-            key: replace(f, confidence=field_confidence(f.text, f.confidence, kinds.get(key, "text"), key))
+            key: f
+            if unreadable and not f.text and f.confidence == 0.0  # the engine failed: nothing is known
+            else _corrected(f, kinds.get(key, "text"), key)
             for key, f in record.fields.items()
         }
     return result
+
+
+def _corrected(f: FieldResult, kind: str, key: str) -> FieldResult:
+    """``f`` with its text corrected (:func:`ocr.correct.correct`) and its confidence calibrated."""
+    text = correct(f.text, kind)
+    return replace(f, text=text, confidence=field_confidence(text, f.confidence, kind, key))
 
 
 def field_kinds(layout: Layout) -> dict[str, str]:

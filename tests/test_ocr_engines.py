@@ -13,7 +13,6 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from ocr.engines import (
-    Calibration,
     EngineUnavailable,
     FakeEngine,
     OcrEngine,
@@ -23,7 +22,6 @@ from ocr.engines import (
     field_confidence,
     find_tessdata,
     make_engine,
-    set_calibration,
 )
 from ocr.engines import base as engine_base
 from ocr.engines.base import clean_text, is_blank
@@ -125,39 +123,14 @@ def test_field_confidence_is_the_lowest_word_confidence() -> None:
     assert field_confidence([]) == 0.0
 
 
-def test_calibration_interpolates_per_kind() -> None:
-    table = Calibration({"name": [(0.5, 0.1), (0.9, 0.8), (0.95, 0.99)], "*": [(0.0, 0.0), (1.0, 0.5)]})
-    assert table(0.3, "name") == pytest.approx(0.1)  # below the first point
-    assert table(0.7, "name") == pytest.approx(0.45)
-    assert table(0.99, "name") == pytest.approx(0.99)  # above the last point
-    assert table(0.8, "date") == pytest.approx(0.4)  # the "*" table
-    assert Calibration()(0.83, "date") == pytest.approx(0.83)  # identity
-    with pytest.raises(ValueError, match="unknown field type"):
-        Calibration({"nickname": [(0.0, 0.0)]})
-    with pytest.raises(ValueError, match="sorted"):
-        Calibration({"name": [(0.9, 0.0), (0.1, 1.0)]})
-
-
-def test_engine_applies_its_calibration_or_the_installed_one(tmp_path: Path) -> None:
+def test_engines_give_raw_confidences_calibration_is_elsewhere() -> None:
+    """One calibration path: engines return the lowest word confidence, ocr.confidence calibrates it."""
     crop = np.zeros((20, 60), np.uint8)
-    own = FakeEngine(["An"], confidence=0.9, calibration=Calibration({"name": [(0.0, 0.0), (1.0, 0.5)]}))
-    result = own.recognize(crop, kind="name")
-    assert result.raw_confidence == pytest.approx(0.9) and result.confidence == pytest.approx(0.45)
-
-    assert calibrate(0.9, "name") == pytest.approx(0.9)
-    path = tmp_path / "calibration.json"
-    Calibration({"name": [(0.0, 0.0), (1.0, 0.2)]}).to_json(path)
-    try:
-        set_calibration(Calibration.from_json(path))
-        assert calibrate(0.9, "name") == pytest.approx(0.18)
-        assert FakeEngine(["An"], confidence=0.9).recognize(crop, kind="name").confidence == pytest.approx(
-            0.18
-        )
-    finally:
-        set_calibration(Calibration())
-    path.write_text("[1, 2]")
-    with pytest.raises(engine_base.ConfigError, match="calibration file"):
-        Calibration.from_json(path)
+    result = FakeEngine(["Nguyễn An"], confidence=0.83).recognize(crop, kind="name")
+    assert result.confidence == pytest.approx(0.83) == result.raw_confidence
+    assert FakeEngine().calibration is None
+    assert calibrate(0.83, "name") == pytest.approx(0.83)
+    assert calibrate(1.7, "date") == 1.0 and calibrate(float("nan"), "date") == 0.0
 
 
 def test_clean_text_is_nfc_and_trimmed() -> None:

@@ -238,16 +238,12 @@ def test_quality_contract() -> None:
     assert {"paper_level", "contrast", "ink_ratio", "sharpness", "letter_height_px"} <= set(quality.metrics)
 
 
-def test_quality_of_a_4000_by_2800_page_is_fast() -> None:
-    import time
-
+def test_quality_of_a_4000_by_2800_page_is_measured_at_the_working_size() -> None:
+    # speed is measured by benchmarks/ocr_bench.py (about 0.3 s on one core), not asserted here
     page = cv2.resize(tilt(ledger(13), 1.0), (4000, 2800), interpolation=cv2.INTER_LINEAR)
-    assess(page)
-    start = time.perf_counter()
     quality = assess(page)
-    elapsed = time.perf_counter() - start
     assert quality.skew_deg == pytest.approx(1.0, abs=0.1)
-    assert elapsed < 3.0  # about 0.3 s on one core; generous for loaded CI machines
+    assert quality.metrics["scale"] == pytest.approx(2000 / 4000)
 
 
 # --------------------------------------------------------------------------- preprocessing

@@ -15,7 +15,6 @@ from ocr.engines.base import (
     calibrate,
     field_confidence,
     find_tessdata,
-    set_calibration,
 )
 from ocr.engines.fake import FakeEngine
 
@@ -51,5 +50,4 @@ __all__ = [
     "field_confidence",
     "find_tessdata",
     "make_engine",
-    "set_calibration",
 ]

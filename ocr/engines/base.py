@@ -1,25 +1,24 @@
-"""The one OCR engine interface, its output, field confidence and the calibration hook.
+"""The one OCR engine interface, its output and the raw field confidence.
 
 Every engine reads one crop (a cell, a line after a label) and returns a :class:`Recognition`: the text
 (Unicode NFC), a field confidence in 0..1 and the words with their own confidence and box. Engines never
 restrict the character set (whitelists break Tesseract's LSTM decoder): digits and dates are checked after
 recognition by ``normalize/``.
 
-The field confidence is the *lowest* word confidence (one doubtful word makes the field doubtful), passed
-through :func:`calibrate`, which maps it per field type to "probability that the field is exactly right"
-once a calibration table measured on sample pages is installed (identity until then).
+The field confidence is the *lowest* word confidence (one doubtful word makes the field doubtful), raw: the
+calibration into "probability that the field is exactly right" is :func:`ocr.confidence.field_confidence`,
+applied by :mod:`ocr.read` to every field once its text is cleaned. A crop without ink gets confidence 1
+(surely empty).
 """
 
 from __future__ import annotations
 
-import bisect
-import json
 import logging
 import math
 import unicodedata
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal, NamedTuple
 
@@ -57,9 +56,9 @@ class Recognition:
     """What an engine read in one crop."""
 
     text: str
-    confidence: float  # calibrated field confidence, 0..1
+    confidence: float  # field confidence (the lowest word confidence), 0..1
     words: tuple[Word, ...] = ()
-    raw_confidence: float = 0.0  # before calibration
+    raw_confidence: float = 0.0  # the same: engines do not calibrate (see ocr.confidence)
     mode: Mode = "line"
     kind: str = "text"
     blank: bool = False  # the crop had no ink, so the engine did not run (confidence 1: surely empty)
@@ -88,72 +87,17 @@ def field_confidence(words: Iterable[Word]) -> float:
     return min(confs) if confs else 0.0
 
 
-@dataclass(frozen=True)
-class Calibration:
-    """Maps a raw confidence to a calibrated one per field type, by linear interpolation between points.
-
-    ``points[kind]`` is a sorted sequence of (raw, calibrated) pairs; the key ``"*"`` applies to every type
-    without its own table; without any table the raw confidence is returned unchanged. A later step measures
-    the tables on sample pages (of the fields with raw confidence near r, what share was exactly right).
-    """
-
-    points: Mapping[str, Sequence[tuple[float, float]]] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        for kind, pts in self.points.items():
-            if kind != "*" and kind not in FIELD_TYPES:
-                raise ValueError(
-                    f"calibration for unknown field type {kind!r}; expected one of {FIELD_TYPES}"
-                )
-            xs = [p[0] for p in pts]
-            if not pts or xs != sorted(xs):
-                raise ValueError(
-                    f"calibration points of {kind!r} must be non-empty and sorted by raw confidence"
-                )
-
-    def __call__(self, confidence: float, kind: str) -> float:
-        pts = self.points.get(kind) or self.points.get("*")
-        if not pts:
-            return _clip01(confidence)
-        xs = [p[0] for p in pts]
-        i = bisect.bisect_left(xs, confidence)
-        if i <= 0:
-            return _clip01(pts[0][1])
-        if i >= len(pts):
-            return _clip01(pts[-1][1])
-        (x0, y0), (x1, y1) = pts[i - 1], pts[i]
-        t = 0.0 if x1 == x0 else (confidence - x0) / (x1 - x0)
-        return _clip01(y0 + t * (y1 - y0))
-
-    @classmethod
-    def from_json(cls, path: Path) -> Calibration:
-        """Read ``{"kind": [[raw, calibrated], ...], ...}`` from a JSON file."""
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-            points = {k: [(float(a), float(b)) for a, b in v] for k, v in raw.items()}
-            return cls(points)
-        except (OSError, ValueError, TypeError, AttributeError) as exc:
-            raise ConfigError(
-                f"calibration file {path} cannot be used: {exc}",
-                hint='expected {"<field type>": [[raw, calibrated], ...]}',
-            ) from None
-
-    def to_json(self, path: Path) -> None:
-        path.write_text(json.dumps({k: [list(p) for p in v] for k, v in self.points.items()}, indent=1))
-
-
-_calibration = Calibration()
-
-
-def set_calibration(calibration: Calibration) -> None:
-    """Install the calibration every engine without its own uses."""
-    global _calibration
-    _calibration = calibration
+#: What an engine-level calibration looks like (field confidence, field type) → confidence. Engines keep none
+#: (``OcrEngine.calibration`` is None): the one calibration is :func:`ocr.confidence.field_confidence`.
+Calibration = Callable[[float, str], float]
 
 
 def calibrate(confidence: float, kind: str) -> float:
-    """The calibrated confidence of a field of type ``kind`` (identity until a table is installed)."""
-    return _calibration(confidence, kind)
+    """The engine-level confidence of a field of type ``kind``: the raw one, clipped to 0..1. Calibrating it
+    into "probability of being exactly right" is :func:`ocr.confidence.field_confidence`'s job, applied once
+    to every field by :mod:`ocr.read` (it knows the text after cleaning, which engines do not)."""
+    del kind
+    return _clip01(confidence)
 
 
 def _clip01(x: float) -> float:
@@ -179,23 +123,17 @@ class OcrEngine(ABC):
     """
 
     name: str = "engine"
+    #: Always None: confidences are calibrated once per field by :func:`ocr.confidence.field_confidence`.
+    calibration: Calibration | None = None
 
-    def __init__(
-        self,
-        *,
-        pad: int = 10,
-        min_height: int = 24,
-        blank_contrast: int = 40,
-        calibration: Calibration | None = None,
-    ) -> None:
+    def __init__(self, *, pad: int = 10, min_height: int = 24, blank_contrast: int = 40) -> None:
         self.pad = pad
         self.min_height = min_height
         self.blank_contrast = blank_contrast
-        self.calibration = calibration
 
     def recognize(self, image: np.ndarray, *, mode: Mode = "line", kind: str = "text") -> Recognition:
         """Read ``image`` (gray or BGR uint8): ``mode`` is one line, a block of lines or one word;
-        ``kind`` the field type (of :data:`sohoa.fields.FIELD_TYPES`), used for calibration."""
+        ``kind`` the field type (of :data:`sohoa.fields.FIELD_TYPES`)."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
         if kind not in FIELD_TYPES:
@@ -219,12 +157,10 @@ class OcrEngine(ABC):
 
     def _result(self, text: str, words: tuple[Word, ...], mode: Mode, kind: str) -> Recognition:
         raw = field_confidence(words) if text.strip() else 0.0
-        conf = self.calibration(raw, kind) if self.calibration is not None else calibrate(raw, kind)
-        return Recognition(text=text, confidence=conf, words=words, raw_confidence=raw, mode=mode, kind=kind)
+        return Recognition(text=text, confidence=raw, words=words, raw_confidence=raw, mode=mode, kind=kind)
 
     def _blank(self, mode: Mode, kind: str) -> Recognition:
-        conf = self.calibration(1.0, kind) if self.calibration is not None else calibrate(1.0, kind)
-        return Recognition(text="", confidence=conf, raw_confidence=1.0, mode=mode, kind=kind, blank=True)
+        return Recognition(text="", confidence=1.0, raw_confidence=1.0, mode=mode, kind=kind, blank=True)
 
     @abstractmethod
     def _read(self, gray: np.ndarray, mode: Mode, kind: str) -> tuple[str, list[Word]]:

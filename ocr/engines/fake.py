@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ocr.engines.base import Calibration, Mode, OcrEngine, Word
+from ocr.engines.base import Mode, OcrEngine, Word
 
 Answer = str | tuple[str, float]
 Script = Iterable[Answer] | Mapping[str, Answer] | Callable[[np.ndarray, Mode, str], Answer]
@@ -39,14 +39,11 @@ class FakeEngine(OcrEngine):
         *,
         confidence: float = 0.99,
         default: Answer = "",
-        calibration: Calibration | None = None,
         pad: int = 0,
         min_height: int = 0,
         blank_contrast: int = 0,
     ) -> None:
-        super().__init__(
-            pad=pad, min_height=min_height, blank_contrast=blank_contrast, calibration=calibration
-        )
+        super().__init__(pad=pad, min_height=min_height, blank_contrast=blank_contrast)
         self.confidence = confidence
         self.default = default
         self.calls: list[FakeCall] = []

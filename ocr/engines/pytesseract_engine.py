@@ -15,7 +15,6 @@ import numpy as np
 from PIL import Image
 
 from ocr.engines.base import (
-    Calibration,
     EngineUnavailable,
     Mode,
     OcrEngine,
@@ -44,11 +43,8 @@ class PytesseractEngine(OcrEngine):
         pad: int = 10,
         min_height: int = 24,
         blank_contrast: int = 40,
-        calibration: Calibration | None = None,
     ) -> None:
-        super().__init__(
-            pad=pad, min_height=min_height, blank_contrast=blank_contrast, calibration=calibration
-        )
+        super().__init__(pad=pad, min_height=min_height, blank_contrast=blank_contrast)
         import pytesseract
 
         try:

@@ -19,7 +19,6 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 # the environment is set above, before tesserocr can be imported
 from ocr.engines.base import (
-    Calibration,
     EngineUnavailable,
     Mode,
     OcrEngine,
@@ -108,11 +107,8 @@ class TesserocrEngine(OcrEngine):
         pad: int = 10,
         min_height: int = 24,
         blank_contrast: int = 40,
-        calibration: Calibration | None = None,
     ) -> None:
-        super().__init__(
-            pad=pad, min_height=min_height, blank_contrast=blank_contrast, calibration=calibration
-        )
+        super().__init__(pad=pad, min_height=min_height, blank_contrast=blank_contrast)
         self.lang = lang
         self.datapath = str(datapath) if datapath is not None else str(find_tessdata(lang))
         if not self.datapath.endswith(os.sep):

@@ -19,7 +19,8 @@ differs is reported as the flag ``columns_mismatch``.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Final
 
 import cv2
 import numpy as np
@@ -27,6 +28,10 @@ import numpy as np
 from sohoa.config import Layout
 
 BBox = tuple[int, int, int, int]
+
+#: Rules are searched on the ink mask shrunk to this longer side: rules stay a few pixels wide, and
+#: morphology and component labelling on a 300-dpi page cost a quarter of what they cost at full size.
+GRID_SIDE: Final[int] = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +54,8 @@ class Grid:
     flags: tuple[str, ...] = ()
     h_mask: np.ndarray | None = field(default=None, repr=False)
     v_mask: np.ndarray | None = field(default=None, repr=False)
+    #: page pixels per mask pixel (x, y): the masks may be shrunk copies of the page
+    mask_scale: tuple[float, float] = (1.0, 1.0)
 
     @property
     def found(self) -> bool:
@@ -187,12 +194,49 @@ def _extent(clusters: list[tuple[float, list[tuple[int, int]]]]) -> tuple[int, i
     return int(np.percentile([a for a, _ in long], 15)), int(np.percentile([b for _, b in long], 85))
 
 
-def find_grid(ink: np.ndarray, *, header_rows: int = 1, min_coverage: float = 0.6) -> Grid:
-    """The grid of rules in ``ink`` (255 = ink, the page upright and deskewed).
+def find_grid(
+    ink: np.ndarray, *, header_rows: int = 1, min_coverage: float = 0.6, max_side: int = GRID_SIDE
+) -> Grid:
+    """The grid of rules in ``ink`` (255 = ink, the page upright and deskewed), in ``ink``'s pixels.
 
     A horizontal rule must cover ``min_coverage`` of the table's width, a vertical one that share of the
     table's height (rules under merged header cells are shorter, so the header is left out of that count).
+    Pages longer than ``max_side`` are searched shrunk to it, and the grid is scaled back.
     """
+    small = _shrink_mask(ink, max_side)
+    grid = _find_grid(small, header_rows=header_rows, min_coverage=min_coverage)
+    if small is ink:
+        return grid
+    return _scale_grid(grid, ink.shape[1] / small.shape[1], ink.shape[0] / small.shape[0])
+
+
+def _shrink_mask(ink: np.ndarray, max_side: int) -> np.ndarray:
+    """``ink`` shrunk so its longer side is ``max_side`` (a pixel is ink when a quarter of its area was)."""
+    h, w = ink.shape[:2]
+    scale = max_side / max(h, w)
+    if scale >= 1.0:
+        return ink
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    small = cv2.resize(ink, size, interpolation=cv2.INTER_AREA)
+    return cv2.threshold(small, 63, 255, cv2.THRESH_BINARY)[1]
+
+
+def _scale_grid(grid: Grid, fx: float, fy: float) -> Grid:
+    """``grid`` found on a shrunk mask, in the pixels of the full-size page (its masks stay shrunk)."""
+
+    def scaled(rule: Rule, across: float, along: float) -> Rule:
+        return Rule(rule.pos * across, round(rule.start * along), round(rule.end * along), rule.coverage)
+
+    return replace(
+        grid,
+        rows=tuple(scaled(r, fy, fx) for r in grid.rows),
+        columns=tuple(scaled(c, fx, fy) for c in grid.columns),
+        mask_scale=(fx, fy),
+    )
+
+
+def _find_grid(ink: np.ndarray, *, header_rows: int, min_coverage: float) -> Grid:
+    """:func:`find_grid` at the mask's own size."""
     h, w = ink.shape[:2]
     h_mask, v_mask = line_masks(ink)
     tol_y = max(6.0, h / 160)
@@ -264,20 +308,35 @@ def map_columns(grid: Grid, layout: Layout) -> tuple[list[tuple[float, float]], 
 
 
 # --------------------------------------------------------------------------- cells
-def _edge(mask: np.ndarray, pos: float, lo: int, hi: int, tol: int, *, horizontal: bool, side: str) -> int:
-    """The inner edge of a rule near ``pos`` within the strip [lo, hi) along it.
+def _edge(
+    mask: np.ndarray,
+    pos: float,
+    lo: int,
+    hi: int,
+    tol: int,
+    *,
+    horizontal: bool,
+    side: str,
+    scale: tuple[float, float] = (1.0, 1.0),
+) -> int:
+    """The inner edge of a rule near ``pos`` within the strip [lo, hi) along it (page pixels).
 
     ``side="after"``: the first pixel past the rule (a top or left edge), ``"before"``: the last before it.
+    ``scale``: page pixels per mask pixel (x, y).
     """
-    p0, p1 = max(0, int(pos) - tol), int(pos) + tol + 1
-    strip = mask[p0:p1, lo:hi] if horizontal else mask[lo:hi, p0:p1].T
+    across, along = (scale[1], scale[0]) if horizontal else scale
+    p0, p1 = max(0, int(pos / across) - round(tol / across)), int(pos / across) + round(tol / across) + 1
+    a0, a1 = int(lo / along), max(int(lo / along) + 1, int(hi / along))
+    strip = mask[p0:p1, a0:a1] if horizontal else mask[a0:a1, p0:p1].T
     if strip.size == 0:
         return int(pos)
     prof = (strip > 0).mean(axis=1)
     hits = np.nonzero(prof >= 0.3)[0]
     if not len(hits):
         return int(pos) + (2 if side == "after" else -2)
-    return int(p0 + hits.max() + 2) if side == "after" else int(p0 + hits.min() - 2)
+    if side == "after":
+        return int((p0 + hits.max() + 1) * across) + 1
+    return int((p0 + hits.min()) * across) - 2
 
 
 def ledger_cells(grid: Grid, layout: Layout, shape: tuple[int, int]) -> LedgerPage:
@@ -287,16 +346,17 @@ def ledger_cells(grid: Grid, layout: Layout, shape: tuple[int, int]) -> LedgerPa
         return LedgerPage(grid, [], [], tuple(grid.flags))
     edges, flags = map_columns(grid, layout)
     tol = max(4, int(max(h, w) / 300))
+    sc = grid.mask_scale
     rows: list[LedgerRow] = []
     for r, (top, bottom) in enumerate(grid.body_bands, start=1):
         cells: dict[str, Cell] = {}
         for col, (left, right) in zip(layout.columns, edges, strict=True):
             lo_x, hi_x = int(left) + tol, max(int(left) + tol + 1, int(right) - tol)
-            y0 = _edge(grid.h_mask, top, lo_x, hi_x, tol, horizontal=True, side="after")
-            y1 = _edge(grid.h_mask, bottom, lo_x, hi_x, tol, horizontal=True, side="before")
+            y0 = _edge(grid.h_mask, top, lo_x, hi_x, tol, horizontal=True, side="after", scale=sc)
+            y1 = _edge(grid.h_mask, bottom, lo_x, hi_x, tol, horizontal=True, side="before", scale=sc)
             lo_y, hi_y = min(y0, y1 - 1), max(y0 + 1, y1)
-            x0 = _edge(grid.v_mask, left, lo_y, hi_y, tol, horizontal=False, side="after")
-            x1 = _edge(grid.v_mask, right, lo_y, hi_y, tol, horizontal=False, side="before")
+            x0 = _edge(grid.v_mask, left, lo_y, hi_y, tol, horizontal=False, side="after", scale=sc)
+            x1 = _edge(grid.v_mask, right, lo_y, hi_y, tol, horizontal=False, side="before", scale=sc)
             x0, y0 = max(0, x0), max(0, y0)
             x1, y1 = min(w, x1), min(h, y1)
             cells[col.field] = Cell(col.field, col.type, (x0, y0, max(1, x1 - x0), max(1, y1 - y0)))
