@@ -171,8 +171,25 @@ def free_port() -> int:
         return port
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its direct children so far, from /proc (0 elsewhere)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return 0.0
+    for one in [pid, *map(int, children)]:
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 @contextmanager
-def server(url: str, folder: Path, workers: int) -> Iterator[str]:
+def server(url: str, folder: Path, workers: int) -> Iterator[tuple[str, int]]:
     port = free_port()
     env = {
         **os.environ,
@@ -196,7 +213,7 @@ def server(url: str, folder: Path, workers: int) -> Iterator[str]:
                 time.sleep(0.1)
         else:
             raise RuntimeError("sohoa serve did not start")
-        yield base
+        yield base, proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=20)
@@ -364,8 +381,10 @@ def main() -> None:
         t0 = time.perf_counter()
         seed(url, args.records, args.reviewers, Path(tmp))
         seeded = time.perf_counter() - t0
-        with server(url, Path(tmp), args.workers) as base:
+        with server(url, Path(tmp), args.workers) as (base, pid):
+            cpu_before = cpu_seconds(pid)
             out = asyncio.run(run_reviewers(base, args.reviewers, args.seconds, args.think))
+            server_cpu = cpu_seconds(pid) - cpu_before
         checks = check(url, out)
     result = {
         "reviewers": args.reviewers,
@@ -381,6 +400,10 @@ def main() -> None:
         "rejected": len(out.rejected),
         "corrected": len(out.corrections),
         "decisions_per_s": round((len(out.approved) + len(out.rejected)) / args.seconds, 1),
+        "server_cpu_s": round(server_cpu, 1),
+        "server_cpu_ms_per_decision": round(
+            1000 * server_cpu / max(1, len(out.approved) + len(out.rejected)), 1
+        ),
         "errors": len(out.errors),
         "error_samples": out.errors[:5],
         "conflicts": out.conflicts,
@@ -411,6 +434,7 @@ def main() -> None:
         "rejected",
         "corrected",
         "decisions_per_s",
+        "server_cpu_ms_per_decision",
         "errors",
         "conflicts",
         "lost_updates",

@@ -49,6 +49,9 @@ class _Cache:
 
 
 _PAGES = _Cache(CACHE_PAGES)
+CACHE_JPEGS = 64
+_JPEGS: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
+_JPEG_LOCK = threading.Lock()
 
 
 def _decode(path: Path, frame: int) -> Image.Image:
@@ -63,21 +66,25 @@ def _decode(path: Path, frame: int) -> Image.Image:
     return Image.fromarray(array).convert("RGB")
 
 
-def page_image(image_path: str, frame: int = 0) -> Image.Image:
-    """The decoded page (RGB), from the cache when it was read recently."""
-    path = Path(image_path)
+def _key(image_path: str, frame: int) -> tuple[object, ...]:
+    """The cache key of a page: path, frame and the file's modification time (a replaced file is new)."""
     try:
-        stamp = path.stat().st_mtime_ns
+        stamp = Path(image_path).stat().st_mtime_ns
     except OSError:
         raise NotFoundError(
             f"the image of this page is not at {image_path}", hint="the scan folder was moved or removed"
         ) from None
-    key = (str(path), frame, stamp)
+    return (image_path, frame, stamp)
+
+
+def page_image(image_path: str, frame: int = 0) -> Image.Image:
+    """The decoded page (RGB), from the cache when it was read recently."""
+    key = _key(image_path, frame)
     cached = _PAGES.get(key)
     if cached is not None:
         return cached
     try:
-        image = _decode(path, frame)
+        image = _decode(Path(image_path), frame)
     except InputError as exc:
         raise NotFoundError(f"the image of this page cannot be read: {exc.message}") from None
     _PAGES.put(key, image)
@@ -85,15 +92,25 @@ def page_image(image_path: str, frame: int = 0) -> Image.Image:
 
 
 def page_jpeg(image_path: str, frame: int = 0) -> bytes:
-    """The page as a JPEG, at most :data:`MAX_WIDTH` wide."""
+    """The page as a JPEG, at most :data:`MAX_WIDTH` wide (encoded once while it stays cached)."""
+    key = _key(image_path, frame)
+    with _JPEG_LOCK:
+        cached = _JPEGS.get(key)
+        if cached is not None:
+            _JPEGS.move_to_end(key)
+            return cached
     image = page_image(image_path, frame)
     if image.width > MAX_WIDTH:
-        image = image.resize(
-            (MAX_WIDTH, round(image.height * MAX_WIDTH / image.width)), Image.Resampling.BILINEAR
-        )
+        size = (MAX_WIDTH, round(image.height * MAX_WIDTH / image.width))
+        image = image.resize(size, Image.Resampling.BILINEAR)
     buf = io.BytesIO()
     image.save(buf, "JPEG", quality=JPEG_QUALITY)
-    return buf.getvalue()
+    data = buf.getvalue()
+    with _JPEG_LOCK:
+        _JPEGS[key] = data
+        while len(_JPEGS) > CACHE_JPEGS:
+            _JPEGS.popitem(last=False)
+    return data
 
 
 def valid_bbox(bbox: object) -> tuple[int, int, int, int] | None:

@@ -59,6 +59,7 @@ class ReviewSettings:
     login_window_s: float = 15 * 60
     login_lockout_s: float = 15 * 60
     scan_root: Path | None = None
+    upload_root: Path | None = None  # where uploaded pages are kept (default <data dir>/uploads)
     spot_check_size: int = 5
     doubtful_below: float = 0.9
     extra: dict[str, str] = field(default_factory=dict)

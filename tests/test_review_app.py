@@ -6,6 +6,7 @@ browser tests of the review app.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -552,3 +553,41 @@ def test_after_a_conflict_untouched_fields_take_the_other_value_and_edited_ones_
         and "Người khác đã lưu: <q>Hoàng Thị Mây</q>" in response.text
     )
     assert 'name="f:child.sex" value="Nữ"' in response.text
+
+
+def test_operator_uploads_pages_stored_by_content_never_by_their_name(
+    engine: Engine, data: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from review.routes import operator
+
+    started: list[tuple[int, list[Path]]] = []
+    monkeypatch.setattr(
+        operator, "_start", lambda book, files, source, actor: started.append((book.id, files)) or True
+    )
+    uploads = tmp_path / "uploads"
+    app = create_app(engine, make_settings(upload_root=uploads))
+    png = page_png(tmp_path / "src", "p.png", 2).read_bytes()
+    with TestClient(app) as client:
+        login(client, "op")
+        token = csrf_of(client.get("/books").text)
+        files = [
+            ("pages", ("../../../../etc/evil.png", png, "image/png")),
+            ("pages", ("notes.txt", b"not an image at all", "text/plain")),
+        ]
+        response = client.post(
+            f"/books/{data['book_id']}/upload",
+            data={"csrf_token": token},
+            files=files,
+            follow_redirects=False,
+        )
+        assert response.status_code == 303
+        page = client.get("/books").text
+        assert "notes.txt: không phải ảnh" in page
+        other = client.post(
+            "/books/999/upload", data={"csrf_token": token}, files=files[:1], follow_redirects=False
+        )
+        assert other.status_code == 404
+    stored = sorted(p.name for p in uploads.rglob("*") if p.is_file())
+    assert stored == [f"{hashlib.sha256(png).hexdigest()}.png"]
+    assert started == [(data["book_id"], [uploads / f"book-{data['book_id']}" / stored[0]])]
+    assert not (tmp_path / "etc").exists()

@@ -6,6 +6,7 @@ looks the chosen name up in its own listing, so no path typed by a user is ever 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from pathlib import Path
@@ -15,6 +16,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from loaders import registry
 from loaders.approval import office_scope, sees_office
@@ -28,6 +31,9 @@ from sohoa.errors import InputError, NotFoundError, SohoaError
 log = logging.getLogger(__name__)
 router = APIRouter()
 StaffDep = Annotated[User, Depends(require_roles(UserRole.OPERATOR, UserRole.SUPERVISOR, UserRole.ADMIN))]
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # one page file
+MAX_UPLOAD_TOTAL = 2 * 1024 * 1024 * 1024  # one upload
+UPLOAD_SUFFIX = {"png": "png", "jpeg": "jpg", "tiff": "tif", "pdf": "pdf"}
 PAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".pdf"})
 _RUNNING: dict[int, threading.Thread] = {}
 
@@ -112,6 +118,85 @@ def _run_scan(params: Any) -> None:
         log.exception("scan of %s failed", params.source)
 
 
+def store_uploads(form: FormData, folder: Path) -> tuple[list[Path], list[str]]:
+    """Save the uploaded page files under ``folder`` by content hash; (saved paths, refused files with why).
+
+    The name a user's browser sent is never part of a path: a file is stored as ``<sha256>.<format>``
+    after its first bytes say it is a PNG, JPEG, TIFF or PDF.
+    """
+    from ocr.load import sniff_format
+
+    folder.mkdir(parents=True, exist_ok=True)
+    saved: list[Path] = []
+    refused: list[str] = []
+    total = 0
+    for upload in form.getlist("pages"):
+        if not isinstance(upload, StarletteUpload):
+            continue
+        shown = (upload.filename or "?")[:80]
+        data = upload.file.read(MAX_UPLOAD_BYTES + 1)
+        total += len(data)
+        if len(data) > MAX_UPLOAD_BYTES or total > MAX_UPLOAD_TOTAL:
+            refused.append(f"{shown}: quá lớn")
+            continue
+        kind = sniff_format(data[:1024])
+        if kind is None:
+            refused.append(f"{shown}: không phải ảnh PNG, JPEG, TIFF hay PDF")
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        path = folder / f"{digest}.{UPLOAD_SUFFIX[kind]}"
+        if not path.exists():
+            tmp = path.with_suffix(".part")
+            tmp.write_bytes(data)
+            tmp.replace(path)
+        if path not in saved:
+            saved.append(path)
+    return saved, refused
+
+
+def _start(book: Book, files: list[Path], source: str, actor: str) -> bool:
+    """Start the scan flow of ``book`` on ``files`` in a thread; False when one is already running."""
+    from flows.settings import BookRef, ScanParams
+
+    running = _RUNNING.get(book.id)
+    if running is not None and running.is_alive():
+        return False
+    params = ScanParams(
+        book=BookRef(
+            office=book.office_code, book_type=str(book.book_type), era=book.era, volume=book.volume
+        ),
+        files=files,
+        source=source,
+        actor=actor,
+    )
+    thread = threading.Thread(target=_run_scan, args=(params,), name=f"scan-book-{book.id}", daemon=True)
+    _RUNNING[book.id] = thread
+    thread.start()
+    return True
+
+
+@router.post("/books/{book_id}/upload", dependencies=[Depends(require_csrf)])
+def upload_pages(request: Request, book_id: int, form: FormDep, user: StaffDep, db: DbDep) -> Response:
+    """Upload page images of a book (multipart field ``pages``) and start its scan."""
+    from loaders.db import ensure_data_dir
+
+    book = db.get(Book, book_id)
+    if book is None or not sees_office(db, user, book.office_code):
+        raise NotFoundError(f"book {book_id} not found")
+    root = settings_of(request).upload_root or ensure_data_dir() / "uploads"
+    saved, refused = store_uploads(form, root / f"book-{book.id}")
+    for problem in refused[:10]:
+        flash(request, f"Không nhận tệp {problem}.", "error")
+    if not saved:
+        flash(request, "Không có tệp ảnh nào được tải lên.", "error")
+        return RedirectResponse("/books", status_code=303)
+    if _start(book, saved, f"upload by {user.username}", user.username):
+        flash(request, f"Đã nhận {len(saved)} tệp và bắt đầu quét sổ {book.id}.", "success")
+    else:
+        flash(request, f"Đã nhận {len(saved)} tệp; sổ đang được quét, hãy bấm quét lại sau.", "info")
+    return RedirectResponse("/books", status_code=303)
+
+
 @router.post("/books/{book_id}/scan", dependencies=[Depends(require_csrf)])
 def start_scan(
     request: Request,
@@ -131,21 +216,9 @@ def start_scan(
             "pick one of the listed scan folders", hint="ask the administrator to set SOHOA_SCAN_ROOT"
         )
     folder = root / names[names.index(chosen)]  # the server's own name, not the posted one
-    if book_id in _RUNNING and _RUNNING[book_id].is_alive():
+    files = page_files(folder)
+    if not _start(book, files, str(folder), user.username):
         flash(request, "Sổ này đang được quét.", "info")
         return RedirectResponse("/books", status_code=303)
-    from flows.settings import BookRef, ScanParams
-
-    params = ScanParams(
-        book=BookRef(
-            office=book.office_code, book_type=str(book.book_type), era=book.era, volume=book.volume
-        ),
-        files=page_files(folder),
-        source=str(folder),
-        actor=user.username,
-    )
-    thread = threading.Thread(target=_run_scan, args=(params,), name=f"scan-book-{book_id}", daemon=True)
-    _RUNNING[book_id] = thread
-    thread.start()
-    flash(request, f"Đã bắt đầu quét {len(params.files)} tệp của thư mục {chosen}.", "success")
+    flash(request, f"Đã bắt đầu quét {len(files)} tệp của thư mục {chosen}.", "success")
     return RedirectResponse("/books", status_code=303)

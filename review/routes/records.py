@@ -257,6 +257,14 @@ def _changes(form: FormData) -> dict[str, str]:
     }
 
 
+def _edited_fields(changes: dict[str, str], originals: dict[str, str]) -> dict[str, str]:
+    """The fields the reviewer changed: those whose text differs from what the form was rendered with.
+
+    A field posted without its original text is kept (``edit_fields`` drops it if it equals the stored one).
+    """
+    return {key: text for key, text in changes.items() if originals.get(key) != text}
+
+
 def _skip(request: Request, db: Session, user: User, record: Record) -> None:
     skipped = [*_skipped(request), record.id][-MAX_SKIPPED:]
     request.session["skipped"] = skipped
@@ -293,13 +301,13 @@ def record_action(
                 record = get_record(db, record_id, user)
                 return _reject_needs_reason(request, db, user, record, changes, note)
             reject(db, record_id, user, version, reason, note=note or None)
-            db.commit()
             flash(request, f"Đã từ chối hồ sơ {record_id}.", "success")
-            return _next(request, db, user)
-        edited = edit_fields(db, record_id, user, version, changes)
+            return _next(request, db, user)  # the decision and the next claim commit together
+        edits = _edited_fields(changes, _originals(form))
+        if edits:
+            version = edit_fields(db, record_id, user, version, edits).version
         if action == "approve":
-            approve(db, record_id, user, edited.version)
-            db.commit()
+            approve(db, record_id, user, version)
             flash(request, f"Đã duyệt hồ sơ {record_id}.", "success")
             return _next(request, db, user)
         db.commit()
