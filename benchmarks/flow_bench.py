@@ -15,7 +15,10 @@ worker count W:
   the batch closed. ``flow_overhead`` is ``1 - flow_pages_per_min / raw_pages_per_min`` at the same W.
 
 The resident memory of this process and all its children is sampled every 0.2 s during each flow run
-(``peak_tree_mb``). ``OMP_THREAD_LIMIT=1``: one core per worker.
+(``peak_tree_mb``, split by kind of process, and at every tenth of the pages read). CPU seconds of the whole
+tree (``cpu_s``: this process, its workers, Prefect's temporary server) are the steadier figure on a shared
+machine: ``flow_cpu_overhead`` is ``flow cpu_s / raw cpu_s - 1``. ``OMP_THREAD_LIMIT=1``: one core per worker.
+``--skip-raw`` runs the flow only (e.g. a long memory run).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import argparse
 import json
 import logging
 import platform
+import resource
 import shutil
 import sys
 import tempfile
@@ -53,6 +57,7 @@ class TreeMemory:
     def __init__(self, every_s: float = 0.2) -> None:
         self.every_s = every_s
         self.peak_mb = 0.0
+        self.latest_mb = 0.0
         self.peak_parts: dict[str, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -72,7 +77,7 @@ class TreeMemory:
     def _run(self) -> None:
         while not self._stop.is_set():
             parts = self._sample()
-            total = sum(parts.values())
+            total = self.latest_mb = sum(parts.values())
             if total > self.peak_mb:
                 self.peak_mb, self.peak_parts = total, {k: round(v) for k, v in parts.items()}
             self._stop.wait(self.every_s)
@@ -84,6 +89,20 @@ class TreeMemory:
     def __exit__(self, *_: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+def cpu_seconds() -> float:
+    """CPU seconds (user + system) of this process, its finished children and its live ones, so far."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    done = resource.getrusage(resource.RUSAGE_CHILDREN)
+    live = 0.0
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            times = proc.cpu_times()
+        except psutil.Error:
+            continue
+        live += times.user + times.system
+    return own.ru_utime + own.ru_stime + done.ru_utime + done.ru_stime + live
 
 
 def _kind(cmdline: list[str]) -> str:
@@ -113,12 +132,13 @@ def raw_ocr(files: list[Path], workers: int) -> dict[str, Any]:
     """Pages per minute of the bare page reads in a warm pool of ``workers`` processes."""
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_warm) as pool:
         list(pool.map(_read, [(-1, str(files[0]))] * workers))  # every worker loaded and warm
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds()
         records = sum(pool.map(_read, list(enumerate(map(str, files)))))
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     return {
         "seconds": round(seconds, 2),
         "pages_per_min": round(60 * len(files) / seconds, 1),
+        "cpu_s": round(cpu, 1),
         "records": records,
     }
 
@@ -137,18 +157,33 @@ def flow_run(files: list[Path], book: dict[str, Any], workers: int, work: Path, 
         registry.sync_offices(session, config.offices())
     ref = BookRef(office=book["office"], book_type=BOOK_TYPE, era=ERA, volume=book["volume"])
     params = ScanParams(book=ref, files=files, source=str(files[0].parent), workers=workers, link=link)
+    from flows import progress
+
+    by_progress: dict[str, int] = {}
+
+    def milestone(what: str, done: int, total: int) -> None:
+        tenth = 10 * done // max(total, 1)
+        if what == "pages" and done and str(10 * tenth) + "%" not in by_progress and tenth >= 1:
+            by_progress[f"{10 * tenth}%"] = round(memory.latest_mb)
+
     with TreeMemory() as memory:
-        started = time.perf_counter()
-        counts = run_scan(params)
-        seconds = time.perf_counter() - started
+        remove = progress.listen(milestone)
+        started, cpu = time.perf_counter(), cpu_seconds()
+        try:
+            counts = run_scan(params)
+        finally:
+            remove()
+        seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     database().dispose()
     return {
         "seconds": round(seconds, 2),
         "pages_per_min": round(60 * counts["pages_read"] / seconds, 1),
+        "cpu_s": round(cpu, 1),
         "pages_read": counts["pages_read"],
         "records": counts["records_staged"],
         "peak_tree_mb": round(memory.peak_mb),
         "peak_by_process_mb": memory.peak_parts,
+        "tree_mb_by_pages_done": by_progress,
     }
 
 
@@ -171,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=9501)
     parser.add_argument("--style", choices=["typed", "handwritten", "mixed"], default="typed")
     parser.add_argument("--workers", default="1,2", help="Comma-separated worker counts.")
+    parser.add_argument("--skip-raw", action="store_true", help="Flow runs only (e.g. a long memory run).")
     parser.add_argument("--no-link", action="store_true", help="Leave person linking out of the flow runs.")
     parser.add_argument("--keep", type=Path, help="Keep the pages and databases in this folder.")
     parser.add_argument("--json", action="store_true", help="Print one JSON object.")
@@ -195,13 +231,12 @@ def main(argv: list[str] | None = None) -> int:
 
     runs: dict[str, Any] = {}
     for workers in [int(w) for w in args.workers.split(",")]:
-        raw = raw_ocr(files, workers)
+        raw = None if args.skip_raw else raw_ocr(files, workers)
         flow = flow_run(files, book, workers, work, link=not args.no_link)
-        runs[str(workers)] = {
-            "raw": raw,
-            "flow": flow,
-            "flow_overhead": round(1 - flow["pages_per_min"] / raw["pages_per_min"], 3),
-        }
+        runs[str(workers)] = {"raw": raw, "flow": flow}
+        if raw is not None:
+            runs[str(workers)]["flow_overhead"] = round(1 - flow["pages_per_min"] / raw["pages_per_min"], 3)
+            runs[str(workers)]["flow_cpu_overhead"] = round(flow["cpu_s"] / raw["cpu_s"] - 1, 3)
         log.warning("workers %s: raw %s, flow %s", workers, raw, flow)
     result: dict[str, Any] = {
         "pages": len(files),
@@ -221,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         result["speedup_2_vs_1"] = {
             kind: round(runs["2"][kind]["pages_per_min"] / runs["1"][kind]["pages_per_min"], 2)
             for kind in ("raw", "flow")
+            if runs["1"][kind] and runs["2"][kind]
         }
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
