@@ -24,9 +24,9 @@ from sohoa.errors import ConfigError, InputError, NotFoundError, StateError
 
 log = logging.getLogger(__name__)
 
-MIN_PASSWORD = 8
+MIN_PASSWORD = 6
 MAX_PASSWORD = 1024
-_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,63}$")
 _HASHER = PasswordHasher()
 #: A valid hash of nothing anyone can type: verified against when the user does not exist, so that a
 #: missing account takes as long to refuse as a wrong password.
@@ -62,7 +62,7 @@ def check_username(username: str) -> str:
     if not _USERNAME.match(name):
         raise InputError(
             f"{username!r} is not a valid user name",
-            hint="use 2–64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit",
+            hint="use up to 64 lower-case letters, digits, '.', '_', '@' or '-', starting with a letter or digit",
         )
     return name
 

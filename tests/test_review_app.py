@@ -591,3 +591,59 @@ def test_operator_uploads_pages_stored_by_content_never_by_their_name(
     assert stored == [f"{hashlib.sha256(png).hexdigest()}.png"]
     assert started == [(data["book_id"], [uploads / f"book-{data['book_id']}" / stored[0]])]
     assert not (tmp_path / "etc").exists()
+
+
+def test_field_batch_reports_a_stale_value_with_what_was_typed(
+    lan: TestClient, engine: Engine, data: dict[str, Any], tmp_path: Path
+) -> None:
+    with session_scope(engine) as session:
+        book = register_book(session, "01234", "birth", "2006-2015", "8")
+        from loaders.registry import register_page
+
+        image = page_png(tmp_path / "batch", "b2.png", 1)
+        page, _ = register_page(session, book, 1, str(image), "cd" * 32, 600, 100)
+        (rid,) = stage_records(
+            session, page, low_confidence_rows(BIRTHS[:1], "child.sex"), actor="ocr"
+        ).record_ids
+        book_id = book.id
+    stale = version_of(engine, rid)
+    grid = f"/books/{book_id}/batch?field=child.sex"
+    token = csrf_of(lan.get(grid).text)
+    with session_scope(engine) as session:
+        minh = find_user(session, "minh")
+        assert minh is not None
+        edit_fields(session, rid, minh, stale, {"child.sex": "Nữ"})
+    form = {"csrf_token": token, "field": "child.sex", f"ver:{rid}": stale, f"v:{rid}": "Nam giới"}
+    saved = lan.post(f"/books/{book_id}/batch", data=form, follow_redirects=False)
+    assert saved.status_code == 303
+    page_after = lan.get(saved.headers["location"]).text
+    assert f"Hồ sơ {rid}" in page_after and "«Nam giới»" in page_after and "minh" in page_after
+    with session_scope(engine) as session:
+        record = session.get(Record, rid)
+        assert record is not None and record.fields["child.sex"]["text"] == "Nữ"
+
+
+def test_link_decisions_are_audited(lan: TestClient, engine: Engine, data: dict[str, Any]) -> None:
+    post(lan, f"/links/{data['link']}/confirm", {}, f"/records/{data['births'][0]}")
+    with session_scope(engine) as session:
+        rows = session.scalars(
+            select(AuditLog).where(AuditLog.entity == "link", AuditLog.entity_id == str(data["link"]))
+        ).all()
+    assert [(r.actor, r.action) for r in rows] == [("lan", "confirm")]
+    assert rows[0].after is not None and rows[0].after["mention_person_id"] == data["person"]
+
+
+def test_a_decided_record_refuses_changes_and_keeps_the_input(
+    lan: TestClient, engine: Engine, data: dict[str, Any]
+) -> None:
+    rid = data["births"][1]
+    page = f"/records/{rid}"
+    token = csrf_of(lan.get(page).text)
+    version = version_of(engine, rid)
+    post(lan, page, {"action": "approve", "version": version}, page)
+    form = {"csrf_token": token, "action": "save", "f:child.sex": "Nam giới"}
+    stale = lan.post(page, data={**form, "version": version}, follow_redirects=False)
+    assert stale.status_code == 409 and "đã được thay đổi bởi lan" in stale.text
+    late = lan.post(page, data={**form, "version": version_of(engine, rid)}, follow_redirects=False)
+    assert late.status_code == 409 and "Không lưu được: hồ sơ không còn sửa được" in late.text
+    assert 'value="Nam giới"' in late.text

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from loaders import review_views
 from loaders.approval import REVIEW_ROLES, edit_fields, sees_office
 from loaders.models import Book, Record, RecordState, User, utcnow
-from review.routes.common import FormDep, settings_of, text_field
+from review.routes.common import FormDep, settings_of, text_field, why_not_saved
 from review.security import DbDep, UserDep, flash, require_csrf
 from review.templating import render
 from sohoa.errors import ConflictError, InputError, NotFoundError, StateError
@@ -116,11 +116,11 @@ def batch_save(
             saved += 1
         except (ConflictError, StateError) as exc:
             db.rollback()
-            problems.append(f"Hồ sơ {record_id}: {exc.message} (bạn đã nhập «{value}»)")
+            problems.append(f"Hồ sơ {record_id} {why_not_saved(exc)}: chưa lưu «{value}»")
     if saved:
         flash(request, f"Đã lưu {saved} giá trị.", "success")
     for problem in problems[:10]:
-        flash(request, f"{problem} — chưa lưu; hãy nhập lại.", "error")
+        flash(request, f"{problem} — hãy xem lại rồi nhập lại.", "error")
     if not saved and not problems:
         flash(request, "Không có giá trị nào thay đổi.", "info")
     return RedirectResponse(f"/books/{book.id}/batch?field={field}", status_code=303)

@@ -28,11 +28,11 @@ from loaders.approval import (
 from loaders.link_review import choose_person, confirm_link, record_links, reject_link
 from loaders.models import AuditLog, Link, PersonMention, Record, RecordState, User, utcnow
 from review.images import valid_bbox
-from review.routes.common import FormDep, int_field, is_overseer, settings_of, text_field
+from review.routes.common import FormDep, int_field, is_overseer, settings_of, text_field, why_not_saved
 from review.security import DbDep, UserDep, flash, require_csrf
 from review.templating import render
 from sohoa import config
-from sohoa.errors import ConfigError, ConflictError, InputError, NotFoundError
+from sohoa.errors import ConfigError, InputError, NotFoundError, StateError
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -313,7 +313,7 @@ def record_action(
         db.commit()
         flash(request, "Đã lưu các sửa đổi.", "success")
         return RedirectResponse(f"/records/{record_id}", status_code=303)
-    except ConflictError as exc:
+    except StateError as exc:  # a conflict, or a record no longer open to changes
         db.rollback()
         current = get_record(db, record_id, user)
         log.info("conflict on record %s for %s: %s", record_id, user.username, exc)
@@ -340,7 +340,7 @@ def _reject_needs_reason(
     return record_page(request, db, user, record, submitted=changes, status=400, note=note)
 
 
-def _conflict_message(exc: ConflictError) -> str:
+def _conflict_message(exc: StateError) -> str:
     if isinstance(exc, RecordConflictError):
         who = f" bởi {exc.changed_by}" if exc.changed_by else ""
         return (
@@ -348,7 +348,7 @@ def _conflict_message(exc: ConflictError) -> str:
             "sửa vẫn giữ giá trị của bạn; các ô bạn chưa sửa đã được cập nhật theo thay đổi mới; ô cả hai cùng sửa "
             "có giá trị của người kia ở bên cạnh. Kiểm tra rồi bấm Lưu hoặc Duyệt lại."
         )
-    return f"Không lưu được: {exc.message}. Các giá trị bạn nhập vẫn còn trong biểu mẫu."
+    return f"Không lưu được: hồ sơ {why_not_saved(exc)}. Các giá trị bạn nhập vẫn còn trong biểu mẫu."
 
 
 # --------------------------------------------------------------------------- person links
