@@ -647,3 +647,37 @@ def test_a_decided_record_refuses_changes_and_keeps_the_input(
     late = lan.post(page, data={**form, "version": version_of(engine, rid)}, follow_redirects=False)
     assert late.status_code == 409 and "Không lưu được: hồ sơ không còn sửa được" in late.text
     assert 'value="Nam giới"' in late.text
+
+
+def test_operator_scan_of_a_server_folder_runs_the_scan_flow(
+    engine: Engine, db_url: str, data: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.settings import database
+    from loaders.models import Page
+    from review.routes import operator
+
+    monkeypatch.setenv("SOHOA_DATABASE_URL", db_url)  # the flow works on the database of the settings
+    root = tmp_path / "scans"
+    folder = root / "so-khai-sinh-1"
+    page_png(folder, "p001.png", 2)
+    (folder / "p002.png").write_bytes(b"not a page image")
+    app = create_app(engine, make_settings(scan_root=root))
+    with TestClient(app) as client:
+        login(client, "op")
+        with session_scope(engine) as session:
+            book = register_book(session, "01234", "birth", "2006-2015", "9")
+            book_id = book.id
+        started = post(client, f"/books/{book_id}/scan", {"folder": "so-khai-sinh-1"}, "/books")
+        assert started.status_code == 303
+        assert "Đã bắt đầu quét 2 tệp" in client.get("/books").text
+        operator._RUNNING[book_id].join(timeout=600)
+        assert not operator._RUNNING[book_id].is_alive()
+        page = client.get("/books").text
+    database().dispose()
+    with session_scope(engine) as session:
+        pages = session.scalars(select(Page).where(Page.book_id == book_id)).all()
+        assert len(pages) == 2
+        reasons = sorted(str(p.quarantine_reason) for p in pages)
+    # a ruled page with no writing is blank; a text file named .png is refused: both listed with the reason
+    assert reasons[0].startswith("blank") and reasons[1].startswith("unsupported"), reasons
+    assert page.count("bị cách ly") == 2 and "is a text file" in page
