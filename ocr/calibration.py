@@ -1,10 +1,12 @@
 """The calibration table behind :func:`ocr.confidence.field_confidence`, and how it is fitted.
 
-A field falls in one *group*, ``<field type>/<grade>`` (the grade says whether the text is a valid value of
-its type, see :func:`ocr.confidence.grade`). Within a group the calibrated confidence is a non-decreasing
+A field falls in one *group*, ``<field type>.<page class>/<grade>`` (the grade says whether the text is a
+valid value of its type, see :func:`ocr.confidence.grade`; the page class whether Tesseract reads the page's
+other fields with ease, see :func:`ocr.confidence.page_class`). Within a group the calibrated confidence is a non-decreasing
 step function of the engine's raw confidence: ``steps`` is a list of ``[raw_from, confidence]`` pairs, the
 confidence of the last step whose ``raw_from`` is at most the raw confidence (the first step below it).
-A group without enough fitted fields falls back to ``*/<grade>``, then to ``*/*``.
+A group without enough fitted fields falls back to ``<field type>/<grade>``, ``*/<grade>``, then ``*/*``
+(:func:`fallbacks`).
 
 Fitting (:func:`fit`), per group: fields binned by raw confidence (bins of at least ``min_bin`` fields),
 pool-adjacent-violators over the bins (isotonic regression, weighted by counts), and each pooled block's
@@ -60,9 +62,8 @@ class Table:
             _check_steps(name, steps)
 
     def steps_for(self, group: str) -> Sequence[tuple[float, float]] | None:
-        """The steps of ``group``, else of ``*/<grade>``, else of ``*/*`` (None when there is none)."""
-        grade = group.partition("/")[2]
-        for name in (group, f"{ANY}/{grade}", f"{ANY}/{ANY}"):
+        """The steps of the first of :func:`fallbacks` of ``group`` the table has (None when there is none)."""
+        for name in fallbacks(group):
             if name in self.groups:
                 return self.groups[name]
         return None
@@ -74,6 +75,16 @@ class Table:
             return _clip01(raw)
         i = bisect.bisect_right([s[0] for s in steps], raw) - 1
         return steps[max(i, 0)][1]
+
+
+def fallbacks(group: str) -> tuple[str, ...]:
+    """``group`` and the groups standing in for it, most specific first: ``date.clear/valid`` →
+    ``date.clear/valid``, ``date/valid``, ``*/valid``, ``*/*`` (``.clear``: the page class, see
+    :func:`ocr.confidence.page_class`)."""
+    kind, _, grade = group.partition("/")
+    base = kind.partition(".")[0]
+    names = [group] + ([f"{base}/{grade}"] if base != kind else [])
+    return (*names, f"{ANY}/{grade}", f"{ANY}/{ANY}")
 
 
 def _check_steps(name: str, steps: Sequence[tuple[float, float]]) -> None:
@@ -198,8 +209,7 @@ def group_points(observations: Iterable[Observation], min_group: int) -> dict[st
     """Points per group, plus the ``*/<grade>`` and ``*/*`` fallbacks; groups under ``min_group`` left out."""
     points: dict[str, list[tuple[float, bool]]] = defaultdict(list)
     for o in observations:
-        grade = o.group.partition("/")[2]
-        for name in (o.group, f"{ANY}/{grade}", f"{ANY}/{ANY}"):
+        for name in fallbacks(o.group):
             points[name].append((o.raw, o.exact))
     return {k: v for k, v in points.items() if len(v) >= min_group or k == f"{ANY}/{ANY}"}
 
@@ -275,7 +285,11 @@ def summary(scored: Iterable[tuple[float, Observation]], by: str = "") -> dict[s
     """confident_share and confident_exact overall (``by=""``) or per ``style``, ``layout``, ``kind``."""
     tallies: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # fields, confident, confident exact
     for p, o in scored:
-        name = {"style": o.style, "layout": o.layout, "kind": o.group.partition("/")[0]}.get(by, "all")
+        name = {
+            "style": o.style,
+            "layout": o.layout,
+            "kind": o.group.partition("/")[0].partition(".")[0],
+        }.get(by, "all")
         t = tallies[name]
         t[0] += 1
         if p >= CONFIDENT:

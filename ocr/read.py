@@ -29,7 +29,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from ocr import preprocess as pp
-from ocr.confidence import field_confidence
+from ocr.confidence import field_confidence, page_class
 from ocr.correct import correct
 from ocr.engines.base import Mode, OcrEngine, OcrEngineError, Recognition, Word, is_blank
 from ocr.layout.form import missed_lines, read_values, remove_leaders
@@ -134,20 +134,21 @@ def read_page_full(page: PageImage, layout: Layout, engine: OcrEngine) -> PageRe
         result = _read_ledger(prepared, page, layout, engine)
     kinds = field_kinds(layout)
     for record in result.records:
+        record.fields = {
+            key: replace(f, text=correct(f.text, kinds.get(key, "text"))) for key, f in record.fields.items()
+        }
+    page_kind = page_class(f.confidence for r in result.records for f in r.fields.values() if f.text)
+    for record in result.records:
         unreadable = "row_unreadable" in record.flags
         record.fields = {
             key: f
             if unreadable and not f.text and f.confidence == 0.0  # the engine failed: nothing is known
-            else _corrected(f, kinds.get(key, "text"), key)
+            else replace(
+                f, confidence=field_confidence(f.text, f.confidence, kinds.get(key, "text"), key, page_kind)
+            )
             for key, f in record.fields.items()
         }
     return result
-
-
-def _corrected(f: FieldResult, kind: str, key: str) -> FieldResult:
-    """``f`` with its text corrected (:func:`ocr.correct.correct`) and its confidence calibrated."""
-    text = correct(f.text, kind)
-    return replace(f, text=text, confidence=field_confidence(text, f.confidence, kind, key))
 
 
 def field_kinds(layout: Layout) -> dict[str, str]:

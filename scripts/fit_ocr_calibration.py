@@ -22,6 +22,7 @@ import os
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, replace
@@ -61,6 +62,8 @@ class Field:
     truth: str
     raw: float
     exact: bool
+    image: str = ""  # the truth's image path (observations stored before it was kept get it back)
+    page: str = ""  # the page's class (ocr.confidence.page_class)
 
     def corrected(self) -> Field:
         """This field with today's :func:`ocr.correct.correct` applied (observations stored by an earlier
@@ -71,7 +74,7 @@ class Field:
         return replace(self, text=text, exact=fold(text) == fold(self.truth))
 
     def observation(self) -> Observation:
-        group = confidence.group(self.text, self.raw, self.kind, self.key)
+        group = confidence.group(self.text, self.raw, self.kind, self.key, self.page)
         return Observation(group, self.raw, self.exact, self.style, self.layout)
 
 
@@ -178,8 +181,35 @@ def compare(folder: Path, seed: int, results: list[dict[str, Any]]) -> list[Fiel
             text = str(res["text"]) if res else ""
             raw = float(res["confidence"]) if res else 0.0
             ok = same_text(str(truth), text, kinds[key], t["book_type"], key)
-            fields.append(Field(seed, style, font, lay.kind, kinds[key], key, text, str(truth), raw, ok))
+            fields.append(
+                Field(seed, style, font, lay.kind, kinds[key], key, text, str(truth), raw, ok, t["image"])
+            )
     return fields
+
+
+def _truth_images(folder: Path) -> list[str]:
+    """The image of every field :func:`compare` makes for ``folder``, in its order."""
+    images: list[str] = []
+    for line in (folder / "truth.jsonl").read_text(encoding="utf-8").splitlines():
+        t = json.loads(line)
+        kinds = field_kinds(load_layout(t["book_type"], t["era"]))
+        images += [t["image"] for key in t["fields"] if key in kinds]
+    return images
+
+
+def with_pages(folder: Path, fields: list[Field]) -> list[Field]:
+    """``fields`` with the class of their page (:func:`ocr.confidence.page_class` of the raw confidences
+    of the page's fields with text, as :func:`ocr.read.read_page` computes it)."""
+    if fields and not fields[0].image:
+        images = _truth_images(folder)
+        if len(images) != len(fields):
+            raise InputError(f"{folder}: stored observations do not match truth.jsonl", hint="drop --reuse")
+        fields = [replace(f, image=image) for f, image in zip(fields, images, strict=True)]
+    raws: dict[str, list[float]] = defaultdict(list)
+    for f in fields:
+        if f.text:
+            raws[f.image].append(f.raw)
+    return [replace(f, page=confidence.page_class(raws[f.image])) for f in fields]
 
 
 def observe(
@@ -188,13 +218,12 @@ def observe(
     """The fields of one seed and style: from ``observations.jsonl`` with ``--reuse``, else made and read."""
     cache = folder / "observations.jsonl"
     if args.reuse and cache.is_file():
-        return [
-            Field(**json.loads(line)).corrected() for line in cache.read_text(encoding="utf-8").splitlines()
-        ]
+        lines = cache.read_text(encoding="utf-8").splitlines()
+        return with_pages(folder, [Field(**json.loads(line)).corrected() for line in lines])
     started = time.monotonic()
     make_pages(folder, seed, style, args.pages, args.workers)
     made = time.monotonic()
-    fields = compare(folder, seed, read_all(folder, pool))
+    fields = with_pages(folder, compare(folder, seed, read_all(folder, pool)))
     log.info(
         "seed %d %s: %d fields, made in %.0f s, read in %.0f s",
         seed,

@@ -18,6 +18,7 @@ from ocr.calibration import (
     cap_below,
     choose_cut,
     dump_table,
+    fallbacks,
     fit,
     fit_steps,
     fold_at_cut,
@@ -292,3 +293,20 @@ def test_read_confidences_come_from_the_engine_raw() -> None:
     rec = FakeEngine([("31/02/1987", 0.99)]).recognize(crop, kind="date")
     assert rec.confidence == pytest.approx(0.99)
     assert field_confidence(rec.text, rec.confidence, "date", "child.birth_date") < CONFIDENT
+
+
+def test_page_class_is_the_median_raw_confidence_of_read_fields() -> None:
+    assert confidence.page_class([0.96, 0.97, 0.2]) == "clear"
+    assert confidence.page_class([0.96, 0.5, 0.2]) == "other"
+    assert confidence.page_class([]) == "other"
+    assert confidence.group("15/03/1987", 0.97, "date", "child.birth_date", "clear") == "date.clear/valid"
+    assert confidence.group("15/03/1987", 0.97, "date", "child.birth_date") == "date/valid"
+
+
+def test_page_class_groups_fall_back_to_the_field_type() -> None:
+    assert fallbacks("date.clear/valid") == ("date.clear/valid", "date/valid", "*/valid", "*/*")
+    assert fallbacks("date/valid") == ("date/valid", "*/valid", "*/*")
+    table = Table({"date/valid": [(0.0, 0.5)], "date.clear/valid": [(0.0, 0.95)], "*/*": [(0.0, 0.1)]})
+    assert table("date.clear/valid", 0.9) == 0.95
+    assert table("date.other/valid", 0.9) == 0.5
+    assert table("name.other/valid", 0.9) == 0.1

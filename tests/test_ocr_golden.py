@@ -55,12 +55,13 @@ def read_golden_page(folder: Path, name: str, engine: OcrEngine) -> dict[str, An
     kinds = field_kinds(lay)
     with confidence.using(None):  # raw confidences; calibrated below exactly as ocr.read does
         records = [r.to_dict() for page in iter_pages(folder / image) for r in read_page(page, lay, engine)]
+    page = confidence.page_class(f["confidence"] for r in records for f in r["fields"].values() if f["text"])
     for record in records:
         record["image"] = image
         for key, f in record["fields"].items():
             f["raw_confidence"] = f["confidence"]
             f["confidence"] = round(
-                confidence.field_confidence(f["text"], f["confidence"], kinds[key], key), 4
+                confidence.field_confidence(f["text"], f["confidence"], kinds[key], key, page), 4
             )
     return {
         "seed": seed,
@@ -68,14 +69,15 @@ def read_golden_page(folder: Path, name: str, engine: OcrEngine) -> dict[str, An
         "book_type": book_type,
         "era": era,
         "image": image,
+        "page_class": page,
         "records": records,
     }
 
 
-def calibrated_range(text: str, raw: float, kind: str, key: str) -> tuple[float, float]:
+def calibrated_range(text: str, raw: float, kind: str, key: str, page: str = "") -> tuple[float, float]:
     """The calibrated confidences the current table gives for raw confidences within the tolerance."""
     values = [
-        confidence.field_confidence(text, min(1.0, max(0.0, raw + d / 100)), kind, key)
+        confidence.field_confidence(text, min(1.0, max(0.0, raw + d / 100)), kind, key, page)
         for d in range(-round(RAW_TOLERANCE * 100), round(RAW_TOLERANCE * 100) + 1)
     ]
     return min(values), max(values)
@@ -88,6 +90,8 @@ def compare(expected: dict[str, Any], got: dict[str, Any]) -> list[str]:
     have = {r["row"]: r for r in got["records"]}
     if sorted(want) != sorted(have):
         return [f"rows: expected {sorted(want)}, got {sorted(have)}"]
+    if expected.get("page_class") != got.get("page_class"):
+        problems.append(f"page class: {expected.get('page_class')} → {got.get('page_class')}")
     kinds = field_kinds(load_layout(expected["book_type"], expected["era"]))
     for row, record in want.items():
         for key, w in record["fields"].items():
@@ -98,7 +102,9 @@ def compare(expected: dict[str, Any], got: dict[str, Any]) -> list[str]:
                 continue
             if abs(h["raw_confidence"] - w["raw_confidence"]) > RAW_TOLERANCE:
                 problems.append(f"{where}: raw confidence {w['raw_confidence']} → {h['raw_confidence']}")
-            lo, hi = calibrated_range(w["text"], w["raw_confidence"], kinds[key], key)
+            lo, hi = calibrated_range(
+                w["text"], w["raw_confidence"], kinds[key], key, expected.get("page_class", "")
+            )
             if not lo - 1e-4 <= w["confidence"] <= hi + 1e-4:
                 problems.append(f"{where}: golden confidence {w['confidence']} is no longer {lo}..{hi}")
     return problems
