@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flows.settings import BookRef
-from loaders.models import Batch, BatchStatus, Book, BookStatus, Page
+from loaders.models import Batch, BatchStatus, Book, BookStatus, Page, PageStatus
 from sohoa import config
 from sohoa.errors import InputError
 
@@ -173,7 +173,7 @@ def is_finished(session: Session, item: CampaignBook) -> bool:
     if book is None or book.status not in DONE_STATES:
         return False
     pages = session.execute(select(Page.image_path, Page.status).where(Page.book_id == book.id)).all()
-    if any(str(status) == "ingested" for _, status in pages):
+    if any(status == PageStatus.INGESTED for _, status in pages):
         return False
     known = {path for path, _ in pages}
     batches = select(Batch.counts).where(Batch.book_id == book.id, Batch.status == BatchStatus.DONE)

@@ -43,16 +43,16 @@ def run_campaign_cli(
     root: Path,
     *,
     office: str,
-    workers: int,
+    workers: int | None,
     dask_address: str | None = None,
     engine: str = "tesserocr",
     quiet: bool = False,
 ) -> dict[str, Any]:
     """Run the campaign flow on ``root`` for ``office`` and print what it did."""
     from flows.campaign import CampaignParams, run_campaign
-    from sohoa.flows_cli import prepare_database, with_progress
+    from sohoa.flows_cli import default_workers, prepare_database, with_progress
 
-    params = CampaignParams(root=root, office=office, workers=workers, engine=engine)
+    params = CampaignParams(root=root, office=office, workers=workers or default_workers(), engine=engine)
     prepare_database()
     result: dict[str, Any] = with_progress(lambda: run_campaign(params, dask_address=dask_address))
     if not quiet:

@@ -196,7 +196,9 @@ def scan(
     book_type: Annotated[str, typer.Option("--book-type", help="marriage, birth, parent_recognition, …")],
     era: Annotated[str, typer.Option(help="Era id: 1976-1999, 1999-2005, 2006-2015 or 2016+.")],
     volume: Annotated[str, typer.Option(help="The book's volume (quyển số).")],
-    workers: Annotated[int, typer.Option(help="OCR worker processes (one per core).")] = 1,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="OCR worker processes (default: one per core).")
+    ] = None,
     layout: Annotated[Path | None, typer.Option(help="The office's own layout YAML.")] = None,
     dask: Annotated[str | None, typer.Option(help="Dask scheduler address for the page reads.")] = None,
 ) -> None:
@@ -228,7 +230,9 @@ def campaign(
     office: Annotated[
         str, typer.Option("--office", help="Office code: its books and those of the offices under it.")
     ],
-    workers: Annotated[int, typer.Option(help="OCR worker processes (one per core).")] = 1,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="OCR worker processes (default: one per core).")
+    ] = None,
     dask: Annotated[str | None, typer.Option(help="Dask scheduler address for the page reads.")] = None,
 ) -> None:
     """Scan every book of an office in the plan's priority order; finished books skipped, others resumed."""

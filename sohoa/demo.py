@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -121,10 +120,11 @@ def run_demo(out_dir: Path, *, seed: int, workers: int | None = None) -> dict[st
     from flows.report import ReportParams, run_report
     from loaders import db
     from sohoa.campaign_cli import print_campaign, run_campaign_cli
+    from sohoa.flows_cli import default_workers
     from sohoa.load_cli import print_summary
 
     office = config.plan().province
-    workers = workers or os.cpu_count() or 1
+    workers = workers or default_workers()
     url = db.database_url()
     export_dir = out_dir.parent / "export"
     report_dir = out_dir.parent / "reports"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from sohoa.console import out
+
+
+def default_workers() -> int:
+    """One OCR worker per core."""
+    return os.cpu_count() or 1
+
 
 #: What the progress bars say for each kind of item the flows report.
 LABELS = {"pages": "Đọc trang (pages)", "books": "Sổ (books)"}
@@ -48,7 +55,7 @@ def run_scan_cli(
     book_type: str,
     era: str,
     volume: str,
-    workers: int,
+    workers: int | None,
     layout_path: Path | None,
     dask_address: str | None,
 ) -> dict[str, Any]:
@@ -60,7 +67,7 @@ def run_scan_cli(
         book=BookRef(office=office, book_type=book_type, era=era, volume=volume),
         files=page_files(folder),
         source=str(folder),
-        workers=workers,
+        workers=workers or default_workers(),
         layout_path=layout_path,
     )
     prepare_database()
