@@ -8,8 +8,8 @@ updates, zero errors.
 
 A fresh PostgreSQL database (dropped afterwards) is migrated and seeded with the province's offices, birth
 books of one commune and N staged records (20 rows per page, names and dates as OCR read them), and one
-reviewer account per simulated reviewer. ``sohoa serve --workers W`` runs in its own processes (default one
-per core). Each reviewer (an asyncio task with its own cookie jar) logs in, claims the next record,
+reviewer account per simulated reviewer. ``sohoa serve --workers W`` runs in its own process(es) (default
+one, as ``sohoa serve`` does). Each reviewer (an asyncio task with its own cookie jar) logs in, claims the next record,
 then loops: open the record page (HTML, timed as *record page*) and its page image, think ``--think`` seconds,
 and approve it with the whole form as a browser posts it — a third of the time with a corrected name —
 (timed as *approve*: the edit, the approval, the official row and claiming the next record, ending in the
@@ -374,7 +374,7 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=1.0, help="Mean seconds a reviewer looks at a record.")
     parser.add_argument("--records", type=int, default=6000)
     parser.add_argument("--pg-admin-url", default=os.environ.get("SOHOA_TEST_PG_URL", PG_ADMIN_URL))
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="Server processes.")
+    parser.add_argument("--workers", type=int, default=1, help="Server processes (sohoa serve --workers).")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, fresh_database(args.pg_admin_url) as url:
