@@ -300,6 +300,7 @@ class Evidence:
     weights: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # constraints and pair evidence, in words
     violation: str | None = None  # a hard constraint that forbids the link
+    thresholds: tuple[float, float] | None = None  # (automatic, suggestion) in force for the decision
 
     @property
     def total(self) -> float:

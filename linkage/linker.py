@@ -470,15 +470,17 @@ class Linker:
 
         built: dict[int, Suggestion] = {}
 
+        auto, suggest = s.thresholds(len(index.persons))
+
         def suggestion(candidate: _Candidate, violation: str | None = None) -> Suggestion:
             found = built.get(candidate.person)
             if found is None:
                 evidence = self._evidence(index, chunk, mention, candidate)
                 evidence.violation = violation
+                evidence.thresholds = (auto, suggest)
                 found = built[candidate.person] = Suggestion(index.person_ids[candidate.person], evidence)
             return found
 
-        auto, suggest = s.thresholds(len(index.persons))
         rejected = [
             suggestion(c, v)
             for c, v in zip(candidates, violations, strict=True)

@@ -370,11 +370,9 @@ def _evidence(run: _Run, kind: str, evidence: Any) -> dict[str, Any]:
     settings = run.linker.settings
     data["decision"] = kind
     data["other_mention_row"] = run.mention_rows.get(str(data.get("other_id")))
-    data["thresholds"] = {
-        "auto": settings.auto_threshold,
-        "suggest": settings.suggest_threshold,
-        "margin": settings.margin,
-    }
+    # the thresholds in force for the decision (they rise with the persons: LinkSettings.thresholds)
+    auto, suggest = evidence.thresholds or (settings.auto_threshold, settings.suggest_threshold)
+    data["thresholds"] = {"auto": auto, "suggest": suggest, "margin": settings.margin}
     out: dict[str, Any] = jsonable(data)
     return out
 

@@ -516,3 +516,48 @@ def test_bare_names_are_weighed_by_the_frequency_of_their_bare_spelling() -> Non
     # "Be" stands for every Bế: an exact match of the bare spelling says as little as "Bế" does
     assert bare.levels["family"] == "exact"
     assert bare.weights["family"] == pytest.approx(marked.weights["family"], abs=0.05)
+
+
+def test_evidence_carries_the_thresholds_in_force() -> None:
+    linker = Linker(LinkSettings(scale_persons=1))  # every person past the first raises the thresholds
+    index = linker.new_index()
+    linker.link(mentions_from_record("birth", BIRTH, "b1"), index)
+    (decision,) = linker.link(
+        mentions_from_record("death", _death("Nguyen Van Nam", "05/03/1987"), "d1"), index
+    )
+    assert decision.evidence is not None and decision.evidence.thresholds is not None
+    auto, suggest = decision.evidence.thresholds
+    assert (auto, suggest) == linker.settings.thresholds(3)  # the birth's child, mother and father
+    assert auto > linker.settings.auto_threshold
+
+
+def _birth(rid: str, mother: str, father: str, child: str, born: str) -> list[Mention]:
+    fields = {
+        "registration.date": "10/04/1993",
+        "child.full_name": child,
+        "child.birth_date": born,
+        "mother.full_name": mother,
+        "mother.birth_year": "1960",
+        "father.full_name": father,
+        "father.birth_year": "1958",
+    }
+    return mentions_from_record("birth", fields, rid)
+
+
+def test_parents_of_siblings_link_as_a_pair_through_ocr_damage() -> None:
+    linker = Linker()
+    index = linker.new_index()
+    first = linker.link(_birth("b1", "Đàm Thị Lừu", "Hoàng Văn Nhân", "Hoàng Văn Nam", "05/03/1987"), index)
+    # the sibling's record: both parents' names read with a merged syllable
+    second = linker.link(_birth("b2", "Đàm Thịlừu", "Hoàng Vănnhân", "Hoàng Thị Mai", "07/08/1990"), index)
+    for role in ("mother", "father"):
+        before = next(d for d in first if d.mention_id == f"b1:{role}")
+        after = next(d for d in second if d.mention_id == f"b2:{role}")
+        assert after.action == "auto" and after.person_id == before.person_id
+        assert after.evidence is not None and after.evidence.weights["pair"] > 0
+        assert any("spouse matches" in note for note in after.evidence.notes)
+    # a namesake mother beside another husband: the spouse speaks against the link
+    third = linker.link(_birth("b3", "Đàm Thị Lừu", "Nông Văn Sình", "Nông Văn Páo", "01/02/1992"), index)
+    mother = next(d for d in third if d.mention_id == "b3:mother")
+    evidence = mother.evidence or mother.suggestions[0].evidence
+    assert evidence.weights["pair"] < 0 and any("spouse differs" in note for note in evidence.notes)
