@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from sohoa.errors import DataDirError
@@ -62,7 +62,6 @@ class ReviewSettings:
     upload_root: Path | None = None  # where uploaded pages are kept (default <data dir>/uploads)
     spot_check_size: int = 5
     doubtful_below: float = 0.9
-    extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, *, https_only: bool = False) -> ReviewSettings:

@@ -22,8 +22,12 @@ class LoginThrottle:
         window_s: float,
         lockout_s: float,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        address_factor: int = 4,
     ) -> None:
         self.max_failures = max_failures
+        # one address may be a whole office behind one router or proxy: it gets more tries than one name
+        self.address_failures = max_failures * address_factor
         self.window_s = window_s
         self.lockout_s = lockout_s
         self._clock = clock
@@ -46,7 +50,8 @@ class LoginThrottle:
                 times.append(now)
                 while times and times[0] < now - self.window_s:
                     times.popleft()
-                if len(times) >= self.max_failures:
+                limit = self.address_failures if key.startswith("ip:") else self.max_failures
+                if len(times) >= limit:
                     self._blocked_until[key] = now + self.lockout_s
                     times.clear()
 

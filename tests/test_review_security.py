@@ -199,3 +199,20 @@ def test_session_cookie_is_httponly_and_samesite(client: TestClient) -> None:
 def test_a_reviewer_cannot_open_supervisor_or_operator_pages(lan: TestClient) -> None:
     assert lan.get("/supervisor").status_code == 403
     assert lan.get("/books").status_code == 403
+
+
+def test_throttle_blocks_a_name_sooner_than_a_shared_address() -> None:
+    from review.throttle import LoginThrottle
+
+    now = [0.0]
+    throttle = LoginThrottle(3, 60, 300, clock=lambda: now[0])
+    for name in ("a", "b", "c"):
+        for _ in range(3):
+            throttle.failure(f"user:{name}", "ip:10.0.0.1")
+    assert throttle.retry_after("user:a") > 0
+    assert throttle.retry_after("user:d", "ip:10.0.0.1") == 0  # 9 failures: the office's address still works
+    for _ in range(3):
+        throttle.failure("user:d", "ip:10.0.0.1")
+    assert throttle.retry_after("user:e", "ip:10.0.0.1") > 0  # 12 = 4 × 3
+    now[0] += 301
+    assert throttle.retry_after("user:a", "ip:10.0.0.1") == 0
