@@ -5,7 +5,8 @@
 
 For every seed and both styles (typed, handwritten) it makes sample books (``samples.make.make_samples``: every
 era and book type, ledgers and forms), reads them with ``ocr.read.read_page`` (tesserocr, raw confidences), and
-compares every field with the truth (``ocr.evaluate.same_text``). The table is fitted on ``--seeds`` and
+compares every field with the truth (``ocr.evaluate.same_text``); each field's group takes the class of its
+page (``ocr.confidence.page_class``). The table is fitted on ``--seeds`` and
 checked on ``--heldout``: confident_share and confident_exact per style, layout kind and field type are printed
 as JSON on stdout. ``--work DIR`` keeps the pages and the observations, so ``--reuse`` refits without OCR.
 """
@@ -263,8 +264,8 @@ def header(args: argparse.Namespace, fit_fields: list[Field], check: dict[str, A
     pages = args.pages * len(STYLES)
     return "\n".join(
         [
-            "OCR field-confidence calibration: (field type/grade, raw engine confidence) → probability the text",
-            "is exactly right; see ocr/confidence.py and ocr/calibration.py. Generated, do not edit: rerun",
+            "OCR field-confidence calibration: (field type.page class/grade, raw engine confidence) → probability",
+            "the text is exactly right; see ocr/confidence.py and ocr/calibration.py. Generated, do not edit: rerun",
             f"  .venv/bin/python scripts/fit_ocr_calibration.py --pages {args.pages} "
             f"--seeds {_span(args.seeds)} --heldout {_span(args.heldout)}",
             f"fitted {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')} on seeds {_span(args.seeds)} "
