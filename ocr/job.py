@@ -63,7 +63,13 @@ def read_page_file(
         return PageOutcome(page_id, quarantine_reason=f"{exc.reason}: {exc}")
     if page is None:
         return PageOutcome(page_id, quarantine_reason=f"missing: page {frame + 1} of {path} is gone")
-    result = read_page_full(page, lay, worker_engine(engine))
+    reader = worker_engine(engine)  # an engine that cannot start fails the batch: every page needs it
+    try:
+        result = read_page_full(page, lay, reader)
+    except Exception as exc:  # one page the reader chokes on is set aside; the batch goes on
+        log.exception("page %s (frame %d of %s) could not be read", page_id, frame, path)
+        reason = f"unreadable: đọc trang bị lỗi ({type(exc).__name__}: {exc}); báo cho quản trị hệ thống"
+        return PageOutcome(page_id, quarantine_reason=reason[:500])
     quality = {**result.prepared.quality.to_dict(), "frame": frame}
     reasons = [QUARANTINE_FLAGS[f] for f in result.flags if f in QUARANTINE_FLAGS]
     if reasons:
