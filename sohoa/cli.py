@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
 
-from sohoa.console import err, out
-from sohoa.errors import SohoaError
+from sohoa.console import friendly, out
 from sohoa.report_cli import report_app
 from sohoa.users_cli import users_app
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 app = typer.Typer(
     name="sohoa",
@@ -32,20 +27,6 @@ app.add_typer(samples_app, name="samples")
 app.add_typer(config_app, name="config")
 app.add_typer(report_app, name="report")
 app.add_typer(users_app, name="users")
-
-
-def friendly(fn: F) -> F:
-    """Turn a SohoaError into one red line on stderr and its exit code: never a traceback."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except SohoaError as exc:
-            err.print(f"[bold red]Lỗi:[/] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(exc.exit_code) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 @app.callback()

@@ -9,18 +9,14 @@ CSV carries one view (the report's first, or ``--view NAME``); XLSX has a sheet 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
 
-from sohoa.console import err, out
-from sohoa.errors import DataDirError, InputError, SohoaError
-
-F = TypeVar("F", bound=Callable[..., Any])
+from sohoa.console import err, friendly, out
+from sohoa.errors import DataDirError, InputError
 
 report_app = typer.Typer(help="Progress, quality and vital-statistics reports.", no_args_is_help=True)
 
@@ -41,20 +37,6 @@ EraOpt = Annotated[
 FormatOpt = Annotated[Format, typer.Option("--format", help="table, csv, xlsx or html.")]
 OutOpt = Annotated[Path | None, typer.Option("--out", help="Write to this file (required for xlsx).")]
 ViewOpt = Annotated[str | None, typer.Option("--view", help="CSV: which view to write (default: the first).")]
-
-
-def _friendly(fn: F) -> F:
-    """A SohoaError becomes one red line and its exit code, as in sohoa.cli."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except SohoaError as exc:
-            err.print(f"[bold red]Lỗi:[/] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(exc.exit_code) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _check_output(fmt: Format, out_file: Path | None) -> None:
@@ -121,7 +103,7 @@ def run_report(
 
 
 @report_app.command("progress")
-@_friendly
+@friendly
 def progress(
     office: OfficeOpt = None,
     era: EraOpt = None,
@@ -143,7 +125,7 @@ def progress(
 
 
 @report_app.command("quality")
-@_friendly
+@friendly
 def quality(
     office: OfficeOpt = None,
     era: EraOpt = None,
@@ -156,7 +138,7 @@ def quality(
 
 
 @report_app.command("vital")
-@_friendly
+@friendly
 def vital(
     office: OfficeOpt = None,
     era: EraOpt = None,

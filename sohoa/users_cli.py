@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from loaders.audit import SYSTEM
 from loaders.db import current_revision, database_url, ensure_schema, make_engine, session_scope
-from sohoa.console import out
+from sohoa.console import friendly, out
 from sohoa.errors import InputError
 
 T = TypeVar("T")
@@ -61,12 +61,6 @@ def _run(action: Callable[[Session], T]) -> T:
         return action(session)
 
 
-def _friendly(fn: Callable[..., None]) -> Callable[..., None]:
-    from sohoa.cli import friendly
-
-    return friendly(fn)
-
-
 @users_app.command("add")
 def users_add(
     username: Annotated[str, typer.Argument(help="User name (lower-case letters, digits, . _ -).")],
@@ -87,7 +81,7 @@ def users_add(
         user = _run(lambda s: add_user(s, username, office_code=office, role=role, password=password))
         out.print(f"[green]Created {user.username}[/] ({user.role}, office {user.office_code or '—'})")
 
-    _friendly(work)()
+    friendly(work)()
 
 
 @users_app.command("list")
@@ -108,7 +102,7 @@ def users_list(
             table.add_row(u.username, u.role, where, "locked" if u.locked else "")
         out.print(table)
 
-    _friendly(work)()
+    friendly(work)()
 
 
 def _lock(username: str, locked: bool) -> None:
@@ -121,13 +115,13 @@ def _lock(username: str, locked: bool) -> None:
 @users_app.command("lock")
 def users_lock(username: Annotated[str, typer.Argument(help="User name.")]) -> None:
     """Lock an account: it can no longer sign in and its open sessions end."""
-    _friendly(lambda: _lock(username, True))()
+    friendly(lambda: _lock(username, True))()
 
 
 @users_app.command("unlock")
 def users_unlock(username: Annotated[str, typer.Argument(help="User name.")]) -> None:
     """Unlock an account."""
-    _friendly(lambda: _lock(username, False))()
+    friendly(lambda: _lock(username, False))()
 
 
 @users_app.command("set-password")
@@ -146,4 +140,4 @@ def users_set_password(
         _run(lambda s: set_password(s, username, password))
         out.print(f"[green]Password of {username} changed[/]")
 
-    _friendly(work)()
+    friendly(work)()

@@ -95,12 +95,12 @@ def report_csv(
     user: UserDep, db: DbDep, kind: str, office: OfficeQuery = None, era: EraQuery = None
 ) -> Response:
     report = _build(db, user, kind, office, era)
-    return Response(
-        to_csv(report.primary),
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="{_file_name(kind, office or user.office_code, "csv")}"'
-        },
+    return _download(
+        to_csv(report.primary).encode("utf-8"),
+        "text/csv; charset=utf-8",
+        kind,
+        office or user.office_code,
+        "csv",
     )
 
 
@@ -111,13 +111,7 @@ def report_xlsx(
     report = _build(db, user, kind, office, era)
     with tempfile.TemporaryDirectory(prefix="sohoa-report-") as folder:
         content = to_xlsx(report, Path(folder) / "report.xlsx").read_bytes()
-    return Response(
-        content,
-        media_type=XLSX_TYPE,
-        headers={
-            "Content-Disposition": f'attachment; filename="{_file_name(kind, office or user.office_code, "xlsx")}"'
-        },
-    )
+    return _download(content, XLSX_TYPE, kind, office or user.office_code, "xlsx")
 
 
 @router.get("/reports/{kind}")
@@ -127,5 +121,8 @@ def report_html(
     return HTMLResponse(render_html(_build(db, user, kind, office, era)))
 
 
-def _file_name(kind: str, office: str | None, suffix: str) -> str:
-    return f"bao-cao-{kind}-{office or 'tinh'}-{dt.date.today().isoformat()}.{suffix}"
+def _download(content: bytes, media_type: str, kind: str, office: str | None, suffix: str) -> Response:
+    name = f"bao-cao-{kind}-{office or 'tinh'}-{dt.date.today().isoformat()}.{suffix}"
+    return Response(
+        content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
