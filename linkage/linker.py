@@ -6,8 +6,10 @@ is scored by its best-matching mention (field weights from :mod:`linkage.compari
 evidence of :mod:`linkage.constraints`), persons a hard constraint forbids are set aside, and
 
 - the best person scoring ``auto_threshold`` or more, ahead of the next by ``margin``, gets the mention
-  (both thresholds rise by a bit per doubling of the persons past ``scale_persons``:
-  :meth:`LinkSettings.thresholds`);
+  (the thresholds rise by ``bits_per_doubling`` and ``suggest_bits_per_doubling`` bits per doubling of the
+  persons past ``scale_persons``: :meth:`LinkSettings.thresholds`), unless nothing beyond names was
+  compared (:func:`beyond_names`) or, past ``scale_persons``, a comparison disagrees by more than
+  ``veto_below`` bits;
 - otherwise the mention starts a new person, and the persons scoring ``suggest_threshold`` or more are
   returned as suggestions for a reviewer, each with its :class:`~linkage.comparisons.Evidence`.
 
@@ -65,6 +67,7 @@ __all__ = [
     "Linker",
     "MergeSuggestion",
     "Suggestion",
+    "beyond_names",
     "corroborated",
     "link_all",
 ]
@@ -96,15 +99,31 @@ class LinkSettings(BaseModel):
         default=False,
         description="an automatic link needs more than names and a birth year (see corroborated)",
     )
+    require_beyond_names: bool = Field(
+        default=True,
+        description="an automatic link needs a birth date, residence, identity number or spouse compared "
+        "(see beyond_names)",
+    )
+    veto_below: float | None = Field(
+        default=-3.0,
+        description="past scale_persons persons, no automatic link when any comparison weighs less than "
+        "this (bits): a real disagreement (a different birth date, family name or spouse) goes to review "
+        "(None: off)",
+    )
     scale_persons: int = Field(
         default=4096,
         ge=1,
         description="persons in the index up to which the thresholds apply as given (see thresholds)",
     )
     bits_per_doubling: float = Field(
-        default=1.0,
+        default=2.0,
         ge=0,
-        description="added to both thresholds per doubling of the persons past scale_persons",
+        description="added to the automatic threshold per doubling of the persons past scale_persons",
+    )
+    suggest_bits_per_doubling: float | None = Field(
+        default=2.75,
+        ge=0,
+        description="added to the suggestion threshold per doubling (None: bits_per_doubling)",
     )
     levels: dict[str, dict[str, tuple[float, float]]] = Field(default_factory=_default_levels)
     blocking_rules: list[list[str]] = Field(default_factory=lambda: [list(r.fields) for r in DEFAULT_RULES])
@@ -140,9 +159,19 @@ class LinkSettings(BaseModel):
 
         The weights say how much likelier a pair is the same person than two persons drawn at random; the
         odds that any one candidate is the person fall as the index grows (more namesakes born the same
-        year), so each doubling of the persons past ``scale_persons`` asks ``bits_per_doubling`` more."""
-        extra = self.bits_per_doubling * math.log2(max(persons, self.scale_persons) / self.scale_persons)
-        return self.auto_threshold + extra, self.suggest_threshold + extra
+        year), so each doubling of the persons past ``scale_persons`` asks ``bits_per_doubling`` more of an
+        automatic link and ``suggest_bits_per_doubling`` more of a suggestion (rising faster than the
+        automatic threshold, it keeps the share sent to review from growing with the index)."""
+        doublings = math.log2(max(persons, self.scale_persons) / self.scale_persons)
+        suggest_bits = (
+            self.bits_per_doubling
+            if self.suggest_bits_per_doubling is None
+            else self.suggest_bits_per_doubling
+        )
+        return (
+            self.auto_threshold + self.bits_per_doubling * doublings,
+            self.suggest_threshold + suggest_bits * doublings,
+        )
 
     def rules(self) -> list[BlockingRule]:
         return [block_on(*fields) for fields in self.blocking_rules]
@@ -170,6 +199,15 @@ def corroborated(evidence: Evidence) -> bool:
     if levels.get("birth_date") != "year":
         return True
     return levels.get("residence") == "exact"
+
+
+def beyond_names(evidence: Evidence) -> bool:
+    """False when nothing but names, sex and ethnic group could be compared (no birth date, residence,
+    identity number or spouse on both records): namesakes alone, too common for an automatic link."""
+    levels = evidence.levels
+    if "pair" in evidence.weights:
+        return True
+    return any(levels.get(c, "null") != "null" for c in ("birth_date", "residence", "id_number"))
 
 
 @dataclass(slots=True)
@@ -494,10 +532,19 @@ class Linker:
             and top.score >= auto
             and runner_up <= top.score - s.margin
             and (not s.require_corroboration or corroborated(top.evidence))
+            and (not s.require_beyond_names or beyond_names(top.evidence))
+            and not self._vetoed(top.evidence, len(index.persons))
         ):
             return Decision(mention.id, top.person_id, "auto", top.evidence, rejected=rejected, merges=merges)
         suggestions = [suggestion(c) for c in allowed if c.score >= suggest][: s.max_suggestions]
         return Decision(mention.id, index.new_person_id(), "new", None, suggestions, rejected, merges)
+
+    def _vetoed(self, evidence: Evidence, persons: int) -> bool:
+        """A real disagreement in an index large enough for namesakes to be common (``veto_below``)."""
+        s = self.settings
+        if s.veto_below is None or persons <= s.scale_persons:
+            return False
+        return min(evidence.weights.values(), default=0.0) < s.veto_below
 
     def _merges(
         self,

@@ -321,6 +321,30 @@ def test_corroborated() -> None:
     assert corroborated(Evidence("a", "b", levels={"birth_date": "exact", "residence": "null"}))
 
 
+def test_beyond_names() -> None:
+    from linkage.comparisons import Evidence
+    from linkage.linker import beyond_names
+
+    names = {"given": "exact", "family": "exact", "birth_date": "null", "residence": "null"}
+    bare = Evidence("a", "b", levels=dict(names), weights={"given": 8.0})
+    assert not beyond_names(bare)
+    assert beyond_names(Evidence("a", "b", levels=names | {"birth_date": "year"}))
+    assert beyond_names(Evidence("a", "b", levels=names | {"residence": "exact"}))
+    bare.weights["pair"] = 6.0
+    assert beyond_names(bare)
+
+
+def test_a_real_disagreement_vetoes_an_automatic_link_only_in_a_large_index() -> None:
+    from linkage.comparisons import Evidence
+
+    linker = Linker(LinkSettings(scale_persons=4096, veto_below=-3.0))
+    differs = Evidence("a", "b", weights={"given": 10.0, "birth_date": -5.0})
+    assert not linker._vetoed(differs, 1000)
+    assert linker._vetoed(differs, 10_000)
+    assert not linker._vetoed(Evidence("a", "b", weights={"given": 10.0, "middle": -1.8}), 10_000)
+    assert not Linker(LinkSettings(veto_below=None))._vetoed(differs, 10**6)
+
+
 # ------------------------------------------------------------------------------------------ roles
 RECOGNITION = {
     "registration.date": "10/04/2005",
@@ -500,11 +524,19 @@ def test_spouse_with_a_merged_syllable_still_matches() -> None:
     assert weight == -6.0
 
 
-def test_thresholds_rise_a_bit_per_doubling_of_the_persons() -> None:
-    settings = LinkSettings(auto_threshold=12.0, suggest_threshold=8.0, scale_persons=4096)
+def test_thresholds_rise_with_the_doublings_of_the_persons() -> None:
+    settings = LinkSettings(
+        auto_threshold=12.0,
+        suggest_threshold=8.0,
+        scale_persons=4096,
+        bits_per_doubling=2.0,
+        suggest_bits_per_doubling=2.75,
+    )
     assert settings.thresholds(10) == (12.0, 8.0)
-    assert settings.thresholds(4096 * 8) == pytest.approx((15.0, 11.0))
-    flat = LinkSettings(bits_per_doubling=0.0)
+    assert settings.thresholds(4096 * 8) == pytest.approx((18.0, 16.25))
+    same = LinkSettings(bits_per_doubling=1.0, suggest_bits_per_doubling=None, scale_persons=4096)
+    assert same.thresholds(4096 * 8) == pytest.approx((same.auto_threshold + 3, same.suggest_threshold + 3))
+    flat = LinkSettings(bits_per_doubling=0.0, suggest_bits_per_doubling=0.0)
     assert flat.thresholds(10**6) == (flat.auto_threshold, flat.suggest_threshold)
 
 
