@@ -10,6 +10,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
@@ -18,6 +19,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from loaders.db import make_engine, session_scope, upgrade
 from loaders.registry import register_book, sync_offices
 from sohoa.config import Office
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
 
 PG_ADMIN_URL = os.environ.get("SOHOA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
@@ -91,3 +96,38 @@ def book_id(engine: Engine, offices: list[Office]) -> int:
     with session_scope(engine) as session:
         sync_offices(session, offices)
         return register_book(session, "01234", "birth", "2006-2015", "1", 2006, 2010).id
+
+
+# --------------------------------------------------------------------------- the review app (tests/test_review_*.py)
+@pytest.fixture
+def data(engine: Engine, book_id: int, tmp_path: Path) -> dict[str, Any]:
+    """Staged records with page images, users of every role, a link suggestion (``test_review_app.seed``)."""
+    from test_review_app import seed
+
+    return seed(engine, book_id, tmp_path / "pages")
+
+
+@pytest.fixture
+def app(engine: Engine, data: dict[str, Any]) -> FastAPI:
+    from test_review_app import make_settings
+
+    from review.app import create_app
+
+    return create_app(engine, make_settings())
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture
+def lan(client: TestClient) -> TestClient:
+    """The client signed in as reviewer ``lan`` of commune 01234."""
+    from test_review_app import login
+
+    assert login(client, "lan").status_code == 303
+    return client

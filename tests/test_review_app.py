@@ -1,6 +1,7 @@
 """review/: the queue, the record view (save, approve, reject, skip, conflicts), links, field-batch mode,
-the supervisor and operator pages, and ``sohoa users``. The fixtures here are shared with the security and
-browser tests of the review app.
+the supervisor and operator pages, and ``sohoa users``. The builders here (``seed``, ``login``, ``post`` …)
+also serve the other review tests; the fixtures on top of them (``data``, ``app``, ``client``, ``lan``) are
+in tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -8,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -144,29 +144,6 @@ def version_of(engine: Engine, record_id: int) -> int:
         found = session.get(Record, record_id)
         assert found is not None
         return found.version
-
-
-# --------------------------------------------------------------------------- fixtures
-@pytest.fixture
-def data(engine: Engine, book_id: int, tmp_path: Path) -> dict[str, Any]:
-    return seed(engine, book_id, tmp_path / "pages")
-
-
-@pytest.fixture
-def app(engine: Engine, data: dict[str, Any]) -> FastAPI:
-    return create_app(engine, make_settings())
-
-
-@pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as c:
-        yield c
-
-
-@pytest.fixture
-def lan(client: TestClient) -> TestClient:
-    assert login(client, "lan").status_code == 303
-    return client
 
 
 # --------------------------------------------------------------------------- login and home

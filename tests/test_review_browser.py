@@ -19,7 +19,7 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy import Engine
-from test_review_app import PASSWORD, make_settings, seed, version_of
+from test_review_app import PASSWORD, make_settings, version_of
 
 from loaders.approval import edit_fields
 from loaders.db import session_scope
@@ -46,11 +46,6 @@ def browser() -> Iterator[Browser]:
         launched = p.chromium.launch(executable_path=CHROMIUM, headless=True)
         yield launched
         launched.close()
-
-
-@pytest.fixture
-def data(engine: Engine, book_id: int, tmp_path: Path) -> dict[str, Any]:
-    return seed(engine, book_id, tmp_path / "pages")
 
 
 @pytest.fixture

@@ -5,32 +5,15 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import Engine, select
-from test_review_app import login, make_settings, seed
+from test_review_app import login
 
 from loaders.db import session_scope
 from loaders.models import Book, Record
-from review.app import create_app
-
-
-@pytest.fixture
-def data(engine: Engine, book_id: int, tmp_path: Path) -> dict[str, Any]:
-    return seed(engine, book_id, tmp_path / "pages")
-
-
-@pytest.fixture
-def client(engine: Engine, data: dict[str, Any]) -> Iterator[TestClient]:
-    app: FastAPI = create_app(engine, make_settings())
-    with TestClient(app) as c:
-        yield c
 
 
 def states_of(engine: Engine, office: str) -> Counter[str]:

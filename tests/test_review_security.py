@@ -3,8 +3,6 @@ no path traversal on image routes; locked accounts; login throttling; cookie fla
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +17,6 @@ from test_review_app import (
     login,
     make_settings,
     post,
-    seed,
     version_of,
 )
 
@@ -27,28 +24,6 @@ from loaders.db import session_scope
 from loaders.models import Record, RecordState
 from loaders.users import set_locked, set_password
 from review.app import create_app
-
-
-@pytest.fixture
-def data(engine: Engine, book_id: int, tmp_path: Path) -> dict[str, Any]:
-    return seed(engine, book_id, tmp_path / "pages")
-
-
-@pytest.fixture
-def app(engine: Engine, data: dict[str, Any]) -> FastAPI:
-    return create_app(engine, make_settings())
-
-
-@pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as c:
-        yield c
-
-
-@pytest.fixture
-def lan(client: TestClient) -> TestClient:
-    assert login(client, "lan").status_code == 303
-    return client
 
 
 def _concrete(path: str) -> str:
