@@ -15,6 +15,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import cv2
+
 from ocr.engines import make_engine
 from ocr.engines.base import OcrEngine
 from ocr.load import PageImageError, iter_pages
@@ -40,7 +42,11 @@ class PageOutcome:
 
 @cache
 def worker_engine(name: str) -> OcrEngine:
-    """One engine per worker process, made on first use and reused for every page."""
+    """One engine per worker process, made on first use and reused for every page.
+
+    OpenCV's own thread pool is switched off in the worker: parallelism comes from one worker per core, and
+    OpenCV threads on top of that only make the workers wait for each other's cores."""
+    cv2.setNumThreads(1)
     return make_engine(name)
 
 

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import cv2
 import numpy as np
 
 from ocr import preprocess as pp
@@ -51,6 +52,7 @@ class PreparedPage:
     skew_deg: float = 0.0  # the skew taken out after the turn (0: none)
     _ink: list[np.ndarray] = field(default_factory=list, repr=False)
     _image: list[np.ndarray] = field(default_factory=list, repr=False)
+    _inverse: list[np.ndarray] = field(default_factory=list, repr=False)
 
     @property
     def image(self) -> np.ndarray:
@@ -74,7 +76,9 @@ class PreparedPage:
 
     def to_source(self, points: np.ndarray) -> np.ndarray:
         """Points (N×2, x y) on the prepared page mapped back onto the source image."""
-        inverse = np.linalg.inv(np.vstack([self.matrix, [0.0, 0.0, 1.0]]))[:2]
+        if not self._inverse:
+            self._inverse.append(cv2.invertAffineTransform(self.matrix.astype(np.float64)))
+        inverse = self._inverse[0]
         pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
         return pts @ inverse[:, :2].T + inverse[:, 2]
 

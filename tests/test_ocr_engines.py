@@ -10,6 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 from PIL import Image, ImageDraw, ImageFont
 
 from ocr.engines import (
@@ -24,7 +27,7 @@ from ocr.engines import (
     make_engine,
 )
 from ocr.engines import base as engine_base
-from ocr.engines.base import clean_text, is_blank
+from ocr.engines.base import clean_text, is_blank, percentiles_u8
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 LINES = ["Nguyễn Thị Hương", "15/03/1987", "xã Hưng Đạo, huyện Hòa An"]
@@ -236,3 +239,11 @@ def test_tesserocr_in_a_forked_worker(tesserocr_engine: OcrEngine) -> None:
     tesserocr_engine.recognize(render_line("An"))  # the parent has an API before forking
     with multiprocessing.get_context("fork").Pool(1) as pool:
         assert pool.map(_read_in_child, ["Nông Văn Dũng"]) == ["Nông Văn Dũng"]
+
+
+@given(
+    hnp.arrays(np.uint8, hnp.array_shapes(min_dims=1, max_dims=2, max_side=60)),
+    st.lists(st.floats(0, 100), min_size=1, max_size=4),
+)
+def test_percentiles_from_the_histogram_equal_numpys(image: np.ndarray, qs: list[float]) -> None:
+    np.testing.assert_allclose(percentiles_u8(image, tuple(qs)), np.percentile(image, qs), rtol=0, atol=1e-9)

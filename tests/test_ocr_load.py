@@ -42,6 +42,29 @@ def _pdf(path: Path, pages: list[tuple[float, float]]) -> None:
 
 
 # --------------------------------------------------------------------------- good files
+@pytest.mark.parametrize("fmt", ["png", "jpeg"])
+@pytest.mark.parametrize("kind", ["gray", "gray_as_rgb", "color"])
+def test_fast_decoding_gives_the_pixels_pil_gives(tmp_path: Path, fmt: str, kind: str) -> None:
+    """Plain PNG and JPEG pages are decoded by OpenCV: the pixels must be exactly PIL's."""
+    rng = np.random.default_rng(7)
+    gray = rng.integers(0, 256, (37, 53), dtype=np.uint8)
+    pixels = {
+        "gray": gray,
+        "gray_as_rgb": np.dstack([gray, gray, gray]),
+        "color": rng.integers(0, 256, (37, 53, 3), dtype=np.uint8),
+    }[kind]
+    path = tmp_path / f"p.{fmt}"
+    Image.fromarray(pixels).save(path, format=fmt.upper())
+    with Image.open(path) as im:
+        im.load()
+        by_pil = np.asarray(im.convert("RGB"))[:, :, ::-1] if kind == "color" else np.asarray(im.convert("L"))
+
+    [page] = load_pages(path)
+    np.testing.assert_array_equal(page.image, by_pil)
+    if fmt == "png":  # lossless: the very pixels saved
+        np.testing.assert_array_equal(page.image, pixels[:, :, ::-1] if kind == "color" else gray)
+
+
 def test_png_gray_and_color(tmp_path: Path) -> None:
     gray = np.full((40, 60), 200, np.uint8)
     gray[10:20, 10:30] = 0
