@@ -122,6 +122,9 @@ def test_two_pages_every_contender_json(
     assert sohoa["field_exact"] >= 0.8
     assert {"confident_share", "confident_exact", "by_type", "peak_rss_mb", "memory_flat_mb"} <= set(sohoa)
     assert set(sohoa["rss_mb"]) == {"25%", "50%", "75%", "100%"}
+    # the engine's share is measured and is part of the whole page's cost
+    assert 0 < sohoa["engine_cpu_s_per_page"] < sohoa["cpu_s_per_page"]
+    assert sohoa["engine_calls_per_page"] >= 10
     assert "confident_share" not in c["pytesseract-page"]
     assert set(report["ratios"]) == {
         "sohoa_vs_pytesseract-cells_speed",
