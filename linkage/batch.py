@@ -31,6 +31,7 @@ __all__ = [
     "Blocks",
     "PairScorer",
     "ScoredPairs",
+    "Screened",
     "candidate_pairs",
     "rule_keys",
 ]
@@ -68,6 +69,7 @@ _FREQUENCY_LEVELS: Final[tuple[tuple[int, str, str], ...]] = tuple(
     (NAME_LEVELS.index(level), level, kind) for level, kind in FREQUENCY_KEYS.items()
 )
 SPOUSE_THRESHOLD: Final[float] = 0.8  # pair_evidence compares the spouses' names at the default threshold
+BOUND_SLACK: Final[float] = 1e-6  # rounding room when a pair's bound is held against a score
 _MIX: Final[np.uint64] = np.uint64(0x9E3779B97F4A7C15)
 
 # A block is a hashed key -> the rows in it, in the order they were added (one dict per rule).
@@ -195,6 +197,18 @@ def _level_table(levels: dict[str, tuple[float, float]], names: Sequence[str]) -
     )
 
 
+@dataclass(slots=True)
+class Screened:
+    """The candidate pairs of a run of new rows after :meth:`PairScorer.screen`: the pairs that can reach
+    the lowest score that matters, fully scored (``pairs``; ``kept`` their positions among all pairs),
+    and for every pair its ``j`` and the weights the conflict rule reads (given name, birth date)."""
+
+    pairs: ScoredPairs
+    kept: IntArray
+    j: IntArray
+    conflict: dict[str, FloatArray]
+
+
 class PairScorer:
     """Weights of pairs, as :func:`~linkage.comparisons.score_pair` and the pair evidence give them."""
 
@@ -243,19 +257,64 @@ class PairScorer:
 
     def weights(self, table: FeatureTable, pairs: ScoredPairs, column: int) -> FloatArray:
         """The weight of one comparison (a column of :data:`COMPARISONS`) for every pair."""
-        level = pairs.levels[:, column]
+        return self.column_weights(table, column, pairs.levels[:, column], pairs.i)
+
+    def column_weights(self, table: FeatureTable, column: int, level: LevelArray, i: IntArray) -> FloatArray:
+        """The weights of one comparison's levels ``level`` of the pairs whose new rows are ``i``."""
         weight = self.tables[column][level]
         if column < len(NAME_PARTS):
             part = NAME_PARTS[column]
             for code, name, kind in _FREQUENCY_LEVELS:
-                chosen = level == code
-                keys = getattr(table.parts[part], kind)[pairs.i[chosen]]
+                chosen = np.flatnonzero(level == code)
+                keys = getattr(table.parts[part], kind)[i[chosen]]
                 weight[chosen] = self.frequency_weights[(part, name)][keys]
         elif column == RESIDENCE:
             for code, name in ((R_OFFICE, "office"), (R_EXACT, "exact")):
-                chosen = level == code
-                weight[chosen] = self.placed[name][table.ints["place"][pairs.i[chosen]]]
+                chosen = np.flatnonzero(level == code)
+                weight[chosen] = self.placed[name][table.ints["place"][i[chosen]]]
         return weight
+
+    def part_ceiling(self, table: FeatureTable, column: int, rows: IntArray) -> FloatArray:
+        """The most a name part (a column of :data:`COMPARISONS`) can weigh in a pair of each of ``rows``."""
+        part = NAME_PARTS[column]
+        ceiling = np.full(len(rows), float(self.tables[column].max()), dtype=np.float64)
+        for _code, name, kind in _FREQUENCY_LEVELS:
+            keys = getattr(table.parts[part], kind)[rows]
+            np.maximum(ceiling, self.frequency_weights[(part, name)][keys], out=ceiling)
+        return ceiling
+
+    def screen(
+        self, table: FeatureTable, vocab: Vocabulary, i: IntArray, j: IntArray, low: float
+    ) -> Screened:
+        """Every pair's given-name and birth-date weights, and the full score of the pairs that can reach
+        ``low``: the given name, birth date, sex, ethnic group, residence and identity number are weighed
+        for every pair, the middle and family names and the spouse only bounded from above (the most
+        their parts of the new row can weigh, the largest spouse bonus where both name a spouse); pairs
+        whose bound falls short of ``low`` are not scored further. ``i`` is sorted."""
+        given = name_levels(table.parts["given"], vocab, i, j, self.fuzzy_threshold)
+        off = given == DIFFERENT
+        off |= (given == NULL) & ((table.parts["given"].key[i] == 0) != (table.parts["given"].key[j] == 0))
+        moved = np.flatnonzero(off)
+        if len(moved):
+            joined = name_levels(table.parts["joined"], vocab, i[moved], j[moved], 1.0, fuzzy=False)
+            given[moved[(joined <= OCR) | (joined == VOWEL)]] = SYLLABLES
+        conflict = {
+            "given": self.column_weights(table, GIVEN, given, i),
+            "birth_date": self.column_weights(table, BIRTH, birth_levels(table, i, j), i),
+        }
+        bound = conflict["given"] + conflict["birth_date"]
+        for column, comparison in enumerate(("sex", "ethnicity"), start=BIRTH + 1):
+            bound += self.tables[column][same_levels(table.ints[comparison], i, j)]
+        bound += self.column_weights(table, RESIDENCE, residence_levels(table, i, j), i)
+        bound += self.tables[ID_NUMBER][_id_levels(table, i, j)]
+        first = int(i[0]) if len(i) else 0
+        rows = np.arange(first, int(i[-1]) + 1 if len(i) else 0, dtype=np.int64)
+        ceiling = self.part_ceiling(table, GIVEN + 1, rows) + self.part_ceiling(table, GIVEN + 2, rows)
+        bound += ceiling[i - first]
+        spouses = table.ints["has_spouse"]
+        bound += np.where((spouses[i] > 0) & (spouses[j] > 0), self.pair_bonus + 2.0, 0.0)
+        kept = np.flatnonzero(bound >= low - BOUND_SLACK)
+        return Screened(self.score(table, vocab, i[kept], j[kept]), kept, j, conflict)
 
     def score(self, table: FeatureTable, vocab: Vocabulary, i: IntArray, j: IntArray) -> ScoredPairs:
         levels = np.empty((len(i), len(COMPARISONS)), dtype=np.int8)
@@ -266,8 +325,7 @@ class PairScorer:
         for column, comparison in enumerate(("sex", "ethnicity"), start=BIRTH + 1):
             levels[:, column] = same_levels(table.ints[comparison], i, j)
         levels[:, RESIDENCE] = residence_levels(table, i, j)
-        levels[:, ID_NUMBER] = same_levels(table.ints["id_number"], i, j)
-        levels[table.ints["id_kind"][i] != table.ints["id_kind"][j], ID_NUMBER] = 2  # null
+        levels[:, ID_NUMBER] = _id_levels(table, i, j)
         pair = self.pair_weights(table, vocab, i, j)
         scored = ScoredPairs(i, j, levels, pair, np.zeros(len(i), dtype=np.float64))
         for column in range(len(COMPARISONS)):
@@ -302,6 +360,13 @@ class PairScorer:
         )
         out[has] = weight
         return out
+
+
+def _id_levels(table: FeatureTable, i: IntArray, j: IntArray) -> LevelArray:
+    """Identity numbers: exact / different for numbers of one kind (CMND or CCCD), else null."""
+    level = same_levels(table.ints["id_number"], i, j)
+    level[table.ints["id_kind"][i] != table.ints["id_kind"][j]] = 2  # null
+    return level
 
 
 def resplit_levels(
@@ -390,24 +455,35 @@ for _digit, _others in LOOKALIKE_DIGITS.items():
         _LOOKALIKE[int(_digit), int(_other)] = True
 
 
-def _digit_differences(
-    a_parts: Sequence[IntArray], b_parts: Sequence[IntArray], places: Sequence[Sequence[int]]
-) -> npt.NDArray[np.bool_]:
-    """Whether exactly one shown digit differs and it is a handwritten look-alike of the other."""
+def _two_digit_tables() -> tuple[npt.NDArray[np.int8], npt.NDArray[np.bool_]]:
+    """For two numbers 0–99 shown with two digits: how many digits differ, and whether exactly one does
+    and it is a handwritten look-alike of the other."""
+    values = np.arange(100)
+    tens_a, ones_a = values[:, None] // 10, values[:, None] % 10
+    tens_b, ones_b = values[None, :] // 10, values[None, :] % 10
+    tens, ones = tens_a != tens_b, ones_a != ones_b
+    count = tens.astype(np.int8) + ones.astype(np.int8)
+    alike = (tens & _LOOKALIKE[tens_a, tens_b]) | (ones & _LOOKALIKE[ones_a, ones_b])
+    return count, alike & (count == 1)
+
+
+_DIGITS_DIFFERING, _ONE_LOOKALIKE = _two_digit_tables()
+
+
+def _digit_differences(a_parts: Sequence[IntArray], b_parts: Sequence[IntArray]) -> npt.NDArray[np.bool_]:
+    """Whether exactly one shown digit differs and it is a handwritten look-alike of the other, for
+    numbers given as two-digit parts (0–99: a day, a month, a year's hundreds and its last two digits)."""
     count = np.zeros(len(a_parts[0]), dtype=np.int8)
-    for a, b, digits in zip(a_parts, b_parts, places, strict=True):
-        for place in digits:
-            count += (a // place) % 10 != (b // place) % 10
-    alike = np.zeros(len(count), dtype=np.bool_)
-    one = np.flatnonzero(count == 1)
-    if len(one):
-        found = np.zeros(len(one), dtype=np.bool_)
-        for a, b, digits in zip(a_parts, b_parts, places, strict=True):
-            for place in digits:
-                da, db = (a[one] // place) % 10, (b[one] // place) % 10
-                found |= (da != db) & _LOOKALIKE[da, db]
-        alike[one] = found
-    return alike
+    alike = np.zeros(len(a_parts[0]), dtype=np.bool_)
+    for a, b in zip(a_parts, b_parts, strict=True):
+        cell = a * 100 + b
+        count += _DIGITS_DIFFERING.ravel()[cell]
+        alike |= _ONE_LOOKALIKE.ravel()[cell]
+    return alike & (count == 1)
+
+
+def _two_digits(column: IntArray) -> IntArray:
+    return np.minimum(column, 99)
 
 
 def birth_levels(table: FeatureTable, i: IntArray, j: IntArray) -> LevelArray:
@@ -422,15 +498,19 @@ def birth_levels(table: FeatureTable, i: IntArray, j: IntArray) -> LevelArray:
         c["day"][j],
     )
     pa, pb = c["precision"][i], c["precision"][j]
+    century, late = (c["year"] // 100) % 100, c["year"] % 100
+    ca, cb, la, lb = century[i], century[j], late[i], late[j]
     both_day = (pa == 3) & (pb == 3)
     same_year = ya == yb
     exact = both_day & same_year & (ma == mb) & (da == db)
     transposed = both_day & ~exact & same_year & (da == mb) & (ma == db)
-    alike = _digit_differences((da, ma, ya), (db, mb, yb), ((10, 1), (10, 1), (1000, 100, 10, 1)))
+    alike = _digit_differences(
+        (_two_digits(da), _two_digits(ma), ca, la), (_two_digits(db), _two_digits(mb), cb, lb)
+    )
     one_digit = (pa == pb) & alike & (ya >= 1000) & (yb >= 1000)
     same_as = same_year & ((ma == 0) | (mb == 0) | ((ma == mb) & ((da == 0) | (db == 0) | (da == db))))
     level = np.full(len(i), B_DIFFERENT, dtype=np.int8)
-    year_alike = _digit_differences((ya,), (yb,), ((1000, 100, 10, 1),))
+    year_alike = _digit_differences((ca, la), (cb, lb))
     level[(pa != pb) & year_alike & (ya >= 1000) & (yb >= 1000)] = B_YEAR_ONE_DIGIT
     level[~both_day & one_digit & (pa == 1)] = B_YEAR_ONE_DIGIT
     level[~both_day & one_digit & (pa == 2)] = B_ONE_DIGIT

@@ -56,7 +56,6 @@ CONFLICTING: Final[tuple[str, ...]] = ("given", "birth_date")
 # Only a real disagreement conflicts: a weight below this (bits). A year one digit apart (about 0 bits, OCR
 # damage as often as not) in another mention of the person does not take the best mention's agreement away.
 CONFLICT_BELOW: Final[float] = -3.0
-COLUMN: Final[dict[str, int]] = {name: column for column, (name, _) in enumerate(COMPARISONS)}
 
 __all__ = [
     "CONFLICTING",
@@ -369,12 +368,15 @@ class _Candidate:
 
 @dataclass(slots=True)
 class _Chunk:
-    """The scored pairs of a run of new rows, with what the assignment reads of them."""
+    """The candidate pairs of a run of new rows, with what the assignment reads of them."""
 
-    pairs: ScoredPairs
+    pairs: ScoredPairs  # the pairs that can score ``low`` or more, fully scored
+    kept: IntArray  # their positions among all the candidate pairs
     start: int
-    bounds: list[int]  # pairs of row r: bounds[r - start] : bounds[r - start + 1]
-    conflict_weights: dict[str, FloatArray]
+    bounds: list[int]  # all the pairs of row r: bounds[r - start] : bounds[r - start + 1]
+    j: IntArray  # the earlier row of every candidate pair
+    conflict_weights: dict[str, FloatArray]  # of every candidate pair
+    low: float  # persons scoring below this change no decision of the chunk (see Linker.low)
 
 
 class Linker:
@@ -385,11 +387,16 @@ class Linker:
         self.scorer = PairScorer(
             s.levels, fuzzy_threshold=s.fuzzy_threshold, pair_bonus=s.pair_bonus, pair_penalty=s.pair_penalty
         )
-        # Persons scoring below this never change a decision (not a suggestion, nor a close runner-up).
-        self.low = min(s.suggest_threshold, s.auto_threshold - s.margin)
 
     def new_index(self) -> LinkIndex:
         return LinkIndex(self.rules)
+
+    def low(self, persons: int) -> float:
+        """The score below which a candidate person changes no decision against an index of at least
+        ``persons`` persons: not a suggestion (nor a rejected one), and not a runner-up close enough to
+        hold back an automatic link (the thresholds only rise as persons are added)."""
+        auto, suggest = self.settings.thresholds(persons)
+        return min(suggest, auto - self.settings.margin)
 
     def link(self, new_mentions: Iterable[Mention], index: LinkIndex) -> list[Decision]:
         """Link ``new_mentions`` (in order) into ``index``; returns one decision per mention."""
@@ -401,20 +408,26 @@ class Linker:
         for first in range(start, len(index), CHUNK):
             stop = min(first + CHUNK, len(index))
             i, j = candidate_pairs(index.table, index.rules, index.blocks, first, stop)
-            pairs = self.scorer.score(index.table, index.vocab, i, j)
+            low = self.low(len(index.persons))
+            screened = self.scorer.screen(index.table, index.vocab, i, j, low)
             chunk = _Chunk(
-                pairs,
+                screened.pairs,
+                screened.kept,
                 first,
                 np.searchsorted(i, np.arange(first, stop + 1)).tolist(),
-                {c: self.scorer.weights(index.table, pairs, COLUMN[c]) for c in CONFLICTING},
+                j,
+                screened.conflict,
+                low,
             )
             decisions.extend(self._assign_rows(index, chunk, stop))
-            log.debug("linked rows %d-%d: %d candidate pairs", first, stop, len(i))
+            log.debug(
+                "linked rows %d-%d: %d candidate pairs, %d scored", first, stop, len(i), len(screened.kept)
+            )
         return decisions
 
     # ----------------------------------------------------------------------------------- assignment
     def _assign_rows(self, index: LinkIndex, chunk: _Chunk, stop: int) -> list[Decision]:
-        strong = np.flatnonzero(chunk.pairs.total >= self.low)
+        strong = np.flatnonzero(chunk.pairs.total >= chunk.low)
         strong_rows = chunk.pairs.i[strong].tolist()
         groups: dict[int, list[int]] = {}
         for k, row in zip(strong.tolist(), strong_rows, strict=True):
@@ -442,7 +455,7 @@ class Linker:
             if person not in best or totals[k] > totals[best[person]]:
                 best[person] = k
         lo, hi = chunk.bounds[row - chunk.start], chunk.bounds[row - chunk.start + 1]
-        slice_persons = persons[pairs.j[lo:hi]]
+        slice_persons = persons[chunk.j[lo:hi]]
         out = []
         for person, k in best.items():
             candidate = _Candidate(person, k, float(totals[k]))
@@ -450,11 +463,11 @@ class Linker:
             for comparison in CONFLICTING:
                 weights = chunk.conflict_weights[comparison]
                 worst = min(float(weights[lo:hi][mask].min()), 0.0)
-                if worst < min(float(weights[k]), CONFLICT_BELOW):
+                if worst < min(float(weights[chunk.kept[k]]), CONFLICT_BELOW):
                     candidate.conflicts[comparison] = worst
             if candidate.conflicts:
                 candidate.score = sum(self._weights(index, chunk, candidate).values())
-            if candidate.score >= self.low:
+            if candidate.score >= chunk.low:
                 out.append(candidate)
         return out
 
@@ -501,14 +514,11 @@ class Linker:
     ) -> Decision:
         s = self.settings
         candidates.sort(key=lambda c: (-c.score, index.person_ids[c.person]))
-        violations = [
-            person_violation(mention, index.persons[index.person_ids[c.person]]) for c in candidates
-        ]
+        auto, suggest = s.thresholds(len(index.persons))
+        candidates, violations = self._checked(index, mention, candidates, suggest)
         allowed = [c for c, v in zip(candidates, violations, strict=True) if v is None]
 
         built: dict[int, Suggestion] = {}
-
-        auto, suggest = s.thresholds(len(index.persons))
 
         def suggestion(candidate: _Candidate, violation: str | None = None) -> Suggestion:
             found = built.get(candidate.person)
@@ -538,6 +548,25 @@ class Linker:
             return Decision(mention.id, top.person_id, "auto", top.evidence, rejected=rejected, merges=merges)
         suggestions = [suggestion(c) for c in allowed if c.score >= suggest][: s.max_suggestions]
         return Decision(mention.id, index.new_person_id(), "new", None, suggestions, rejected, merges)
+
+    @staticmethod
+    def _checked(
+        index: LinkIndex, mention: Mention, candidates: list[_Candidate], suggest: float
+    ) -> tuple[list[_Candidate], list[str | None]]:
+        """The candidates (best first) whose hard constraints can change the decision, with the violation
+        of each: every one scoring ``suggest`` or more (suggestions, rejected ones), then the others until
+        two are allowed (the top and the runner-up); the rest cannot matter and are left unchecked."""
+        checked: list[_Candidate] = []
+        violations: list[str | None] = []
+        allowed = 0
+        for candidate in candidates:
+            if candidate.score < suggest and allowed >= 2:
+                break
+            found = person_violation(mention, index.persons[index.person_ids[candidate.person]])
+            checked.append(candidate)
+            violations.append(found)
+            allowed += found is None
+        return checked, violations
 
     def _vetoed(self, evidence: Evidence, persons: int) -> bool:
         """A real disagreement in an index large enough for namesakes to be common (``veto_below``)."""

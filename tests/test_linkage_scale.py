@@ -30,10 +30,13 @@ from hypothesis import strategies as st
 
 from linkage import Linker, LinkSettings, Mention, NamePart, mentions_from_record
 from linkage.batch import (
+    BIRTH,
     BIRTH_LEVELS,
+    GIVEN,
     NAME_LEVELS,
     RESIDENCE_LEVELS,
     birth_levels,
+    candidate_pairs,
     name_levels,
     residence_levels,
 )
@@ -139,6 +142,34 @@ def test_batch_linker_matches_the_reference(small: tuple[list[Mention], dict[str
                 assert got.evidence.total == pytest.approx(want.evidence.total)
 
 
+def test_screening_keeps_every_pair_that_can_reach_the_lowest_score(
+    small: tuple[list[Mention], dict[str, str]],
+) -> None:
+    mentions, _ = small
+    linker = Linker()
+    index = linker.new_index()
+    linker.link(mentions[:2000], index)
+    rest = mentions[2000:3500]
+    index.frequencies.add(rest)
+    start = index.append_rows(rest)
+    linker.scorer.prepare(index.vocab, index.frequencies)
+    i, j = candidate_pairs(index.table, index.rules, index.blocks, start, len(index))
+    full = linker.scorer.score(index.table, index.vocab, i, j)
+    for low in (0.0, 8.0, 14.0, 20.0):
+        screened = linker.scorer.screen(index.table, index.vocab, i, j, low)
+        assert set(np.flatnonzero(full.total >= low).tolist()) <= set(screened.kept.tolist())
+        np.testing.assert_allclose(screened.pairs.total, full.total[screened.kept])
+        np.testing.assert_array_equal(screened.pairs.levels, full.levels[screened.kept])
+        np.testing.assert_allclose(
+            screened.conflict["given"], linker.scorer.weights(index.table, full, GIVEN)
+        )
+        np.testing.assert_allclose(
+            screened.conflict["birth_date"], linker.scorer.weights(index.table, full, BIRTH)
+        )
+        if low >= 20.0:
+            assert len(screened.kept) < len(i) / 2  # most candidate pairs are never fully scored
+
+
 def test_incremental_books_nearly_match_one_run(small: tuple[list[Mention], dict[str, str]]) -> None:
     mentions, truth = small
     once, _ = link_all(mentions)
@@ -237,11 +268,12 @@ _SYLLABLES = (
     "Phuợng",
     "",
 )
+_years = st.one_of(st.integers(1975, 1982), st.sampled_from([1935, 1985, 1944, 1994, 1919, 1979, 2005]))
 _dates = st.one_of(
     st.none(),
-    st.builds(PartialDate, st.integers(1975, 1982)),
-    st.builds(PartialDate, st.integers(1975, 1982), st.integers(1, 12)),
-    st.builds(PartialDate, st.integers(1975, 1982), st.integers(1, 12), st.integers(1, 12)),
+    st.builds(PartialDate, _years),
+    st.builds(PartialDate, _years, st.integers(1, 12)),
+    st.builds(PartialDate, _years, st.integers(1, 12), st.sampled_from([1, 2, 6, 7, 10, 11, 16, 17, 30])),
 )
 
 
