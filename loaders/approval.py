@@ -167,7 +167,7 @@ def _conflict(session: Session, record_id: int, expected: int) -> RecordConflict
     return RecordConflictError(record_id, expected, current, _last_change(session, record_id))
 
 
-def _check_version(session: Session, record: Record, version: int) -> None:
+def check_version(session: Session, record: Record, version: int) -> None:
     if record.version != version:
         raise _conflict(session, record.id, version)
 
@@ -189,7 +189,7 @@ def _check_workable(session: Session, record: Record, user: User, now: dt.dateti
         )
 
 
-def _flush(session: Session, record: Record, expected: int) -> None:
+def flush_record(session: Session, record: Record, expected: int) -> None:
     """Write the record's change; a concurrent change (version moved on) rolls back and raises a conflict."""
     try:
         session.flush()
@@ -348,13 +348,13 @@ def release_claim(session: Session, record_id: int, user: User, *, now: dt.datet
     before = _claim_state(record)
     expected = record.version
     record.state, record.claimed_by, record.claimed_until = RecordState.STAGED, None, None
-    _flush(session, record, expected)
+    flush_record(session, record, expected)
     audit(session, user.username, "release", "record", record.id, before=before, after=_claim_state(record))
     return record
 
 
 # --------------------------------------------------------------------------- editing
-def _check_changes(record: Record, changes: Mapping[str, Any]) -> dict[str, str]:
+def check_changes(record: Record, changes: Mapping[str, Any]) -> dict[str, str]:
     """The changed field texts, after checking every key belongs to the record's book type."""
     wrong = [key for key in changes if not is_valid_key(key, str(record.book_type))]
     if wrong:
@@ -415,6 +415,22 @@ def renormalized(
     return out, kept + [issue_dict(i, "validate") for i in found]
 
 
+def with_texts(
+    record: Record, changed: Mapping[str, str], user: User
+) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]], list[str]]:
+    """The record's fields with ``changed`` texts set by ``user`` and everything normalized again; the new
+    issue list; and the keys whose entry changed (the edited fields and those normalization moved)."""
+    fields = {
+        key: dict(entry) if isinstance(entry, Mapping) else {"text": _text(entry)}
+        for key, entry in record.fields.items()
+    }
+    for key, text in changed.items():
+        fields[key] = _edited(record.fields.get(key), text, user)
+    new_fields, issues = renormalized(record, fields)
+    touched = sorted(key for key in new_fields if new_fields[key] != record.fields.get(key))
+    return new_fields, issues, touched
+
+
 def edit_fields(
     session: Session,
     record_id: int,
@@ -432,22 +448,15 @@ def edit_fields(
     """
     _require_reviewer(user)
     record = get_record(session, record_id, user)
-    _check_version(session, record, version)
+    check_version(session, record, version)
     _check_workable(session, record, user, now or utcnow())
-    changed = _check_changes(record, changes)
+    changed = check_changes(record, changes)
     if not changed:
         return record
-    fields = {
-        key: dict(entry) if isinstance(entry, Mapping) else {"text": _text(entry)}
-        for key, entry in record.fields.items()
-    }
-    for key, text in changed.items():
-        fields[key] = _edited(record.fields.get(key), text, user)
-    new_fields, issues = renormalized(record, fields)
-    touched = sorted(key for key in new_fields if new_fields[key] != record.fields.get(key))
+    new_fields, issues, touched = with_texts(record, changed, user)
     before = {"fields": {key: record.fields.get(key) for key in touched}, "version": record.version}
     record.fields, record.issues = new_fields, issues
-    _flush(session, record, version)
+    flush_record(session, record, version)
     after = {"fields": {key: new_fields[key] for key in touched}, "version": record.version}
     audit(session, user.username, "edit", "record", record.id, before=before, after=after)
     return record
@@ -460,7 +469,7 @@ def _decide(
     """The record to approve or reject, checked, with its state before the decision."""
     _require_reviewer(user)
     record = get_record(session, record_id, user)
-    _check_version(session, record, version)
+    check_version(session, record, version)
     _check_workable(session, record, user, now)
     before = {**_claim_state(record), "reject_reason": record.reject_reason}
     return record, before
@@ -475,7 +484,7 @@ def approve(
     record.state, record.claimed_by, record.claimed_until = RecordState.APPROVED, None, None
     official = official_row(record, record.book.office_code, user.id, now)
     session.add(official)
-    _flush(session, record, version)
+    flush_record(session, record, version)
     after = {**_claim_state(record), "approved_by": user.id, "approved_at": now, "official_id": official.id}
     audit(session, user.username, "approve", "record", record.id, before=before, after=after)
     return record
@@ -505,7 +514,7 @@ def reject(
     record, before = _decide(session, record_id, user, version, now or utcnow())
     record.state, record.claimed_by, record.claimed_until = RecordState.REJECTED, None, None
     record.reject_reason = why
-    _flush(session, record, version)
+    flush_record(session, record, version)
     after = {**_claim_state(record), "reject_reason": why, "note": jsonable(note)}
     audit(session, user.username, "reject", "record", record.id, before=before, after=after)
     return record

@@ -314,6 +314,7 @@ def manifest(
                 "page": r.page.page_no,
                 "row": r.record.row_no,
                 "pdf": f"{PDF_DIR}/{pdf}",
+                "fields_sha256": fields_digest(r.official.fields),
             }
             for r, pdf in zip(rows, pdfs, strict=True)
         ],
@@ -381,19 +382,26 @@ def export_book(session: Session, book_id: int, out_dir: Path, *, actor: str = "
     return result
 
 
+def fields_digest(fields: Mapping[str, Any]) -> str:
+    """SHA-256 of a record's final values (how a package tells that a record was corrected since)."""
+    text = json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def package_is_current(session: Session, book_id: int, out_dir: Path) -> bool:
-    """True when the book's package under ``out_dir`` exists and holds exactly its loaded records."""
+    """True when the book's package under ``out_dir`` exists and holds exactly its loaded records, each with
+    the final values it has now (a record corrected after the export makes the package stale)."""
     book = _get_book(session, book_id)
     path = out_dir / package_name(book) / MANIFEST
     try:
         written = json.loads(path.read_text(encoding="utf-8"))
-        ids = sorted(int(r["record_id"]) for r in written["records"])
-    except (OSError, ValueError, KeyError, TypeError):
+        listed = sorted((int(r["record_id"]), str(r.get("fields_sha256"))) for r in written["records"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return False
-    loaded = select(OfficialRecord.record_id).where(
+    loaded = select(OfficialRecord.record_id, OfficialRecord.fields).where(
         OfficialRecord.book_id == book_id, OfficialRecord.loaded_at.is_not(None)
     )
-    return ids == sorted(session.scalars(loaded))
+    return listed == sorted((rid, fields_digest(fields)) for rid, fields in session.execute(loaded))
 
 
 def books_with_loaded_records(session: Session, offices: set[str]) -> list[int]:

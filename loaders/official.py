@@ -170,7 +170,7 @@ def _approval_from_audit(session: Session, record: Record) -> tuple[int, dt.date
     return approver, row.at
 
 
-def _ensure_official(session: Session, record: Record, actor: str) -> OfficialRecord:
+def ensure_official(session: Session, record: Record, actor: str) -> OfficialRecord:
     """The record's official row; built from the audit trail (and audited) when approval did not write it."""
     official = session.scalars(select(OfficialRecord).where(OfficialRecord.record_id == record.id)).first()
     if official is not None:
@@ -188,7 +188,7 @@ def _load_one(session: Session, record_id: int, actor: str, now: dt.datetime) ->
     record = session.get(Record, record_id, populate_existing=True)
     if record is None or record.state != RecordState.APPROVED:
         return None
-    official = _ensure_official(session, record, actor)
+    official = ensure_official(session, record, actor)
     before = {"state": record.state, "version": record.version}
     official.loaded_at = now
     record.state = RecordState.LOADED

@@ -234,6 +234,48 @@ def test_save_keeps_the_record_and_an_approved_record_is_read_only(
     assert "Đã duyệt" in page.text and 'id="btn-approve"' not in page.text and "readonly" in page.text
 
 
+def test_a_supervisor_corrects_an_approved_record_with_a_reason(
+    client: TestClient, lan: TestClient, engine: Engine, data: dict[str, Any]
+) -> None:
+    rid = data["births"][1]
+    post(lan, f"/records/{rid}", {"action": "approve", "version": version_of(engine, rid)}, f"/records/{rid}")
+    assert 'id="btn-correct"' not in lan.get(f"/records/{rid}").text  # a reviewer cannot correct it
+    refused = post(
+        lan,
+        f"/records/{rid}",
+        {
+            "action": "correct",
+            "version": version_of(engine, rid),
+            "f:child.sex": "Nam",
+            "correction_reason": "x",
+        },
+        f"/records/{rid}",
+    )
+    assert refused.status_code == 409 and "không sửa được bằng tài khoản này" in refused.text
+    client.cookies.clear()
+    assert login(client, "sup").status_code == 303
+    page = client.get(f"/records/{rid}").text
+    assert 'id="btn-correct"' in page and 'id="btn-approve"' not in page
+    form = {
+        "action": "correct",
+        "version": version_of(engine, rid),
+        "f:child.sex": "Nam",
+        "o:child.sex": "Nữ",
+    }
+    without_reason = post(client, f"/records/{rid}", form, f"/records/{rid}")
+    assert without_reason.status_code == 400 and "Hãy ghi lý do sửa" in without_reason.text
+    done = post(
+        client, f"/records/{rid}", {**form, "correction_reason": "giới tính ghi nhầm"}, f"/records/{rid}"
+    )
+    assert done.status_code == 303 and done.headers["location"] == f"/records/{rid}"
+    assert "Đã sửa hồ sơ" in client.get(f"/records/{rid}").text
+    with session_scope(engine) as session:
+        official = session.scalars(select(OfficialRecord).where(OfficialRecord.record_id == rid)).one()
+        assert official.fields["child.sex"]["text"] == "Nam"
+        audit = session.scalars(select(AuditLog).where(AuditLog.action == "correct")).all()
+        assert {(a.entity, a.actor) for a in audit} == {("record", "sup"), ("official_record", "sup")}
+
+
 def test_stale_save_is_a_conflict_that_loses_nothing(
     lan: TestClient, engine: Engine, data: dict[str, Any]
 ) -> None:

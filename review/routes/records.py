@@ -25,6 +25,7 @@ from loaders.approval import (
     reject,
     release_claim,
 )
+from loaders.corrections import can_correct, correct_record
 from loaders.link_review import choose_person, confirm_link, record_links, reject_link
 from loaders.models import AuditLog, Link, PersonMention, Record, RecordState, User, utcnow
 from review.images import valid_bbox
@@ -209,10 +210,12 @@ def record_page(
     status: int = 200,
     reason: str = "",
     note: str = "",
+    correction_reason: str = "",
 ) -> Response:
     rows, row_box = field_rows(record, submitted, originals)
     holder = _holder(db, record)
     editable = record.state in WORKABLE and user.role in REVIEW_ROLES and holder in (None, user.username)
+    correctable = can_correct(user, record)
     return render(
         request,
         "record.html",
@@ -226,11 +229,13 @@ def record_page(
         mentions=record_links(db, record.id),
         holder=holder,
         editable=editable,
+        correctable=correctable,
         conflict=conflict,
         history=_history(db, record.id),
         can_release=holder is not None and (holder == user.username or is_overseer(user)),
         reason=reason,
         note=note,
+        correction_reason=correction_reason,
     )
 
 
@@ -304,6 +309,10 @@ def record_action(
             flash(request, f"Đã từ chối hồ sơ {record_id}.", "success")
             return _next(request, db, user)  # the decision and the next claim commit together
         edits = _edited_fields(changes, _originals(form))
+        if action == "correct":
+            return _correct(
+                request, db, user, record_id, version, edits, text_field(form, "correction_reason")
+            )
         if edits:
             version = edit_fields(db, record_id, user, version, edits).version
         if action == "approve":
@@ -330,6 +339,22 @@ def record_action(
             reason=reason,
             note=note,
         )
+
+
+def _correct(
+    request: Request, db: Session, user: User, record_id: int, version: int, edits: dict[str, str], why: str
+) -> Response:
+    """A supervisor's correction of an approved or loaded record (``loaders.corrections``)."""
+    why = why.strip()
+    if not why or not edits:
+        db.rollback()
+        flash(request, "Hãy sửa ít nhất một ô và ghi lý do sửa." if why else "Hãy ghi lý do sửa.", "error")
+        record = get_record(db, record_id, user)
+        return record_page(request, db, user, record, submitted=edits, status=400, correction_reason=why)
+    correct_record(db, record_id, user, version, edits, why)
+    db.commit()
+    flash(request, f"Đã sửa hồ sơ {record_id} sau khi duyệt (lý do: {why}).", "success")
+    return RedirectResponse(f"/records/{record_id}", status_code=303)
 
 
 def _reject_needs_reason(
