@@ -4,18 +4,22 @@ throughput of the same pages, with 1 and 2 workers, and the peak memory of the w
     .venv/bin/python benchmarks/flow_bench.py --pages 40 --seed 9501 [--style typed] [--workers 1,2]
         [--no-link] [--keep DIR] [--json]
 
-One birth book of N ledger pages (2006–2015) is made once with ``samples.make.make_samples``. Then, for each
-worker count W:
+One birth book of N ledger pages (2006–2015) is made once with ``samples.make.make_samples`` (beyond 200 pages,
+several generated books of 200 pages, seeds seed, seed+1, …, scanned as one book; ``--keep DIR`` keeps them
+for the next run). Then, for each worker count W:
 
 * **raw OCR**: the same files read with :func:`ocr.job.read_page_file` (decode, layout, OCR, quality: what
-  a flow worker does) in a warm pool of W processes, nothing else: no database, no Prefect;
+  a flow worker does) in a warm pool of W processes started as the flow's are (``flows.pool.warm_worker``:
+  OpenCV's threads, the engine loaded), nothing else: no database, no Prefect;
 * **flow**: :func:`flows.scan.run_scan` on a fresh SQLite database: Prefect (its temporary API server
   started beforehand by a no-op flow, so its start is not counted), ingest with sha256, one Prefect task
-  per page on W processes (pool start included), normalization and staging per page, person linking, and
+  per page on W processes (the pool's start included: ``flows.pool.OcrProcessPool``), normalization and staging per page, person linking, and
   the batch closed. ``flow_overhead`` is ``1 - flow_pages_per_min / raw_pages_per_min`` at the same W.
 
 The resident memory of this process and all its children is sampled every 0.2 s during each flow run
-(``peak_tree_mb``, split by kind of process, and at every tenth of the pages read). CPU seconds of the whole
+(``peak_tree_mb``, split by kind of process, and at every tenth of the pages read), with the CPU seconds of
+each kind of process (``cpu_by_process_s``) and when the pages were listed, the first and the last page
+read, and the run ended (``timeline_s``, seconds from the start of the run). CPU seconds of the whole
 tree (``cpu_s``: this process, its workers, Prefect's temporary server) are the steadier figure on a shared
 machine: ``flow_cpu_overhead`` is ``flow cpu_s / raw cpu_s - 1``. ``OMP_THREAD_LIMIT=1``: one core per worker.
 ``--skip-raw`` runs the flow only (e.g. a long memory run).
@@ -52,27 +56,49 @@ BOOK_TYPE, ERA = "birth", "2006-2015"
 
 
 class TreeMemory:
-    """Samples the resident memory of this process plus its children until stopped; keeps the peak (MB)."""
+    """Samples the resident memory of this process plus its children until stopped; keeps the peak (MB),
+    and the CPU seconds each process used while sampled (by kind: the flow's own process, its workers,
+    Prefect's temporary server; a process that ends between two samples loses its last 0.2 s at most)."""
 
     def __init__(self, every_s: float = 0.2) -> None:
         self.every_s = every_s
         self.peak_mb = 0.0
         self.latest_mb = 0.0
         self.peak_parts: dict[str, float] = {}
+        self._kinds: dict[int, str] = {}
+        self._cpu: dict[int, tuple[float, float]] = {}  # pid -> (CPU at first sight, CPU at last sight)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _kind(self, proc: psutil.Process, me: int) -> str:
+        if proc.pid not in self._kinds:
+            self._kinds[proc.pid] = "bench" if proc.pid == me else _kind(proc.cmdline())
+        return self._kinds[proc.pid]
 
     def _sample(self) -> dict[str, float]:
         me = psutil.Process()
         parts: dict[str, float] = {}
         for proc in [me, *me.children(recursive=True)]:
             try:
-                rss = proc.memory_info().rss / 2**20
-                kind = "bench" if proc.pid == me.pid else _kind(proc.cmdline())
+                with proc.oneshot():
+                    rss = proc.memory_info().rss / 2**20
+                    times = proc.cpu_times()
+                kind = self._kind(proc, me.pid)
             except psutil.Error:
                 continue
+            used = times.user + times.system
+            first = self._cpu.get(proc.pid, (used, used))[0]
+            self._cpu[proc.pid] = (first, used)
             parts[kind] = parts.get(kind, 0.0) + rss
         return parts
+
+    def cpu_by_kind(self) -> dict[str, float]:
+        """CPU seconds used while sampled, per kind of process."""
+        out: dict[str, float] = {}
+        for pid, (first, last) in self._cpu.items():
+            kind = self._kinds.get(pid, "other")
+            out[kind] = out.get(kind, 0.0) + last - first
+        return {k: round(v, 1) for k, v in sorted(out.items())}
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -83,12 +109,14 @@ class TreeMemory:
             self._stop.wait(self.every_s)
 
     def __enter__(self) -> TreeMemory:
+        self._sample()  # the CPU of the processes already there counts from now
         self._thread.start()
         return self
 
     def __exit__(self, *_: object) -> None:
         self._stop.set()
         self._thread.join()
+        self._sample()
 
 
 def cpu_seconds() -> float:
@@ -115,10 +143,11 @@ def _kind(cmdline: list[str]) -> str:
     return "other"
 
 
-def _warm() -> None:
-    from ocr.job import worker_engine
+def _warm(workers: int) -> None:
+    """The same start as a flow worker's (flows.pool.warm_worker: OpenCV threads, engine made)."""
+    from flows.pool import cv_threads, warm_worker
 
-    worker_engine("tesserocr")
+    warm_worker("tesserocr", cv_threads(workers))
 
 
 def _read(args: tuple[int, str]) -> int:
@@ -130,7 +159,9 @@ def _read(args: tuple[int, str]) -> int:
 
 def raw_ocr(files: list[Path], workers: int) -> dict[str, Any]:
     """Pages per minute of the bare page reads in a warm pool of ``workers`` processes."""
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_warm) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=get_context("spawn"), initializer=_warm, initargs=(workers,)
+    ) as pool:
         list(pool.map(_read, [(-1, str(files[0]))] * workers))  # every worker loaded and warm
         started, cpu = time.perf_counter(), cpu_seconds()
         records = sum(pool.map(_read, list(enumerate(map(str, files)))))
@@ -150,7 +181,9 @@ def flow_run(files: list[Path], book: dict[str, Any], workers: int, work: Path, 
     from loaders import db, registry
     from sohoa import config
 
-    url = f"sqlite:///{work / f'flow_w{workers}.db'}"
+    path = work / f"flow_w{workers}.db"
+    path.unlink(missing_ok=True)  # a fresh database, also in a --keep folder used before
+    url = f"sqlite:///{path}"
     os.environ[db.ENV_URL] = url
     db.upgrade(url)
     with db.session_scope(database()) as session:
@@ -160,10 +193,19 @@ def flow_run(files: list[Path], book: dict[str, Any], workers: int, work: Path, 
     from flows import progress
 
     by_progress: dict[str, int] = {}
+    times: dict[str, float] = {}
 
     def milestone(what: str, done: int, total: int) -> None:
+        if what != "pages":
+            return
+        now = round(time.perf_counter() - started, 2)
+        times.setdefault("pages_listed_s", now)
+        if done == 1:
+            times["first_page_s"] = now
+        if done == total:
+            times["last_page_s"] = now
         tenth = 10 * done // max(total, 1)
-        if what == "pages" and done and str(10 * tenth) + "%" not in by_progress and tenth >= 1:
+        if done and str(10 * tenth) + "%" not in by_progress and tenth >= 1:
             by_progress[f"{10 * tenth}%"] = round(memory.latest_mb)
 
     with TreeMemory() as memory:
@@ -181,6 +223,8 @@ def flow_run(files: list[Path], book: dict[str, Any], workers: int, work: Path, 
         "cpu_s": round(cpu, 1),
         "pages_read": counts["pages_read"],
         "records": counts["records_staged"],
+        "cpu_by_process_s": memory.cpu_by_kind(),
+        "timeline_s": {**times, "end_s": round(seconds, 2)},
         "peak_tree_mb": round(memory.peak_mb),
         "peak_by_process_mb": memory.peak_parts,
         "tree_mb_by_pages_done": by_progress,
@@ -198,6 +242,38 @@ def _start_prefect() -> None:
     warm_up()
 
 
+#: Pages of one generated book at most: the population simulator fills one commune's birth book of an era
+#: with about 2,200 records (200 pages), not 22,000. A longer batch is made of several such books (seeds
+#: seed, seed+1, …) whose pages are scanned as one book.
+PAGES_PER_PART = 200
+
+
+def make_pages(out: Path, pages: int, seed: int, style: str) -> tuple[dict[str, Any], list[Path]]:
+    """The first generated book's entry and ``pages`` page files (reused from ``out`` when made there
+    before with the same arguments: ``--keep``)."""
+    from samples.make import make_samples
+
+    made_with = {"pages": pages, "seed": seed, "style": style}
+    stamp = out / "flow_bench.json"
+    parts = [min(PAGES_PER_PART, pages - start) for start in range(0, pages, PAGES_PER_PART)]
+    folders = [out if len(parts) == 1 else out / f"part{i:02d}" for i in range(len(parts))]
+    fresh = not (stamp.is_file() and json.loads(stamp.read_text()) == made_with)
+    book: dict[str, Any] = {}
+    files: list[Path] = []
+    for i, (folder, count) in enumerate(zip(folders, parts, strict=True)):
+        if fresh:
+            make_samples(
+                folder, seed + i, books_per_type=1, pages_per_book=count, style=style,
+                eras=[ERA], types=[BOOK_TYPE],
+            )  # fmt: skip
+        entry = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["books"][0]
+        book = book or entry
+        files += [(folder / p).resolve() for p in entry["pages"]]
+    if fresh:
+        stamp.write_text(json.dumps(made_with))
+    return book, files
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -208,7 +284,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", default="1,2", help="Comma-separated worker counts.")
     parser.add_argument("--skip-raw", action="store_true", help="Flow runs only (e.g. a long memory run).")
     parser.add_argument("--no-link", action="store_true", help="Leave person linking out of the flow runs.")
-    parser.add_argument("--keep", type=Path, help="Keep the pages and databases in this folder.")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="Keep the pages and databases in this folder (its pages are reused next time).",
+    )
     parser.add_argument("--json", action="store_true", help="Print one JSON object.")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -217,15 +297,9 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("SOHOA_DATA_DIR", str(work / "data"))
     import flows  # noqa: F401  (before Prefect: sohoa's defaults, e.g. no analytics, its home under the data folder)
-    from samples.make import make_samples
 
     started = time.perf_counter()
-    manifest = make_samples(
-        work / "samples", args.seed, books_per_type=1, pages_per_book=args.pages, style=args.style,
-        eras=[ERA], types=[BOOK_TYPE],
-    )  # fmt: skip
-    book = manifest["books"][0]
-    files = [(work / "samples" / p).resolve() for p in book["pages"]]
+    book, files = make_pages(work / "samples", args.pages, args.seed, args.style)
     made_s = time.perf_counter() - started
     _start_prefect()
 

@@ -21,8 +21,15 @@ from pydantic import BaseModel, Field
 
 from flows import progress
 from flows.books import CampaignBook, campaign_books, is_finished
-from flows.scan import scan_book, task_runner
-from flows.settings import DB_RETRIES, DB_RETRY_DELAY_S, ScanParams, database_trouble, shared_prefect_api
+from flows.scan import scan_book, started, task_runner
+from flows.settings import (
+    DB_RETRIES,
+    DB_RETRY_DELAY_S,
+    ScanParams,
+    database_trouble,
+    ensure_office,
+    shared_prefect_api,
+)
 from flows.settings import session as db_session
 from loaders import registry
 from loaders.official import offices_under
@@ -53,6 +60,7 @@ class CampaignError(SohoaError):
 def plan_campaign(params: CampaignParams) -> list[tuple[CampaignBook, bool]]:
     """The campaign's books in order, each with whether it is already finished."""
     with db_session() as session:
+        ensure_office(session, params.office)
         registry.get_office(session, params.office)
         books = campaign_books(params.root, params.office, offices_under(session, params.office))
         return [(book, is_finished(session, book)) for book in books]
@@ -121,7 +129,7 @@ def _brief(counts: dict[str, Any]) -> dict[str, Any]:
 
 def run_campaign(params: CampaignParams, *, dask_address: str | None = None) -> dict[str, Any]:
     """Run :func:`campaign` with the task runner for ``params.workers`` (or a Dask cluster)."""
-    runner = task_runner(params.workers, dask_address)
-    with shared_prefect_api():
+    runner = task_runner(params.workers, dask_address, params.engine)
+    with started(runner), shared_prefect_api():
         result: dict[str, Any] = campaign.with_options(task_runner=runner)(params)
     return result

@@ -10,20 +10,23 @@ or a Dask cluster: :func:`run_scan` picks it).
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.futures import as_completed
-from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from flows import progress
+from flows.pool import OcrProcessPool
 from flows.settings import (
     DB_RETRIES,
     DB_RETRY_DELAY_S,
     BookRef,
     ScanParams,
     database_trouble,
+    ensure_office,
     shared_prefect_api,
 )
 from flows.settings import session as db_session
@@ -44,6 +47,7 @@ def register_pages(params: ScanParams) -> tuple[int, int, dict[str, Any]]:
     """Register the book, a new batch and every page of the files; (book id, batch id, ingest report)."""
     files = [describe_file(Path(p)) for p in params.files]
     with db_session() as session:
+        ensure_office(session, params.book.office)
         book = _book(session, params.book)
         batch = ingest.start_batch(session, book, params.source, actor=params.actor)
         report = ingest.ingest_files(session, book, files, batch_id=batch.id, actor=params.actor)
@@ -231,20 +235,27 @@ def scan_batch(params: ScanParams) -> dict[str, Any]:
     return scan_book(params)
 
 
-def task_runner(workers: int, dask_address: str | None = None) -> TaskRunner[Any]:
-    """Where page reads run: a Dask cluster at ``dask_address``, else ``workers`` processes (threads for 1)."""
+def task_runner(workers: int, dask_address: str | None = None, engine: str = "tesserocr") -> TaskRunner[Any]:
+    """Where page reads run: a Dask cluster at ``dask_address``, else ``workers`` OCR processes spawned and
+    warmed as the flow starts (:class:`flows.pool.OcrProcessPool`), or a thread of the flow's process for 1."""
     if dask_address:
         from prefect_dask import DaskTaskRunner
 
         return DaskTaskRunner(address=dask_address)
     if workers <= 1:
         return ThreadPoolTaskRunner(max_workers=1)
-    return ProcessPoolTaskRunner(max_workers=workers)
+    return OcrProcessPool(max_workers=workers, engine=engine)
 
 
 def run_scan(params: ScanParams, *, dask_address: str | None = None) -> dict[str, Any]:
     """Run :func:`scan_batch` with the task runner for ``params.workers``."""
-    runner = task_runner(params.workers, dask_address)
-    with shared_prefect_api():
+    runner = task_runner(params.workers, dask_address, params.engine)
+    with started(runner), shared_prefect_api():
         result: dict[str, Any] = scan_batch.with_options(task_runner=runner)(params)
     return result
+
+
+def started(runner: TaskRunner[Any]) -> AbstractContextManager[Any]:
+    """An OCR process pool started now, so its workers get ready while Prefect's temporary server starts
+    and the flow registers the pages (other task runners are started by the flow itself)."""
+    return runner if isinstance(runner, OcrProcessPool) else nullcontext()

@@ -90,6 +90,21 @@ def shared_prefect_api() -> Iterator[None]:
         yield
 
 
+def ensure_office(session: Session, code: str) -> None:
+    """Load the offices of ``configs/offices.yaml`` when office ``code`` is not in the database yet.
+
+    A district's database made with ``sohoa db upgrade`` holds no offices; ``sohoa scan`` loads them itself
+    (idempotent), and so does a deployed flow through this. An office the configs do not know either stays
+    unknown, and the registry says so with the closest codes.
+    """
+    from loaders import registry
+    from loaders.models import Office
+    from sohoa import config
+
+    if session.get(Office, code) is None:
+        registry.sync_offices(session, config.offices())
+
+
 def database_trouble(_task: Any, _run: Any, state: Any) -> bool:
     """Prefect's retry condition: retry only when the database failed (not for a full disk or bad input)."""
     try:
