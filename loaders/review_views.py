@@ -85,6 +85,8 @@ class ReviewerStats:
     first: dt.datetime | None = None
     last: dt.datetime | None = None
     spot_check: list[int] = field(default_factory=list)
+    checked: int = 0  # approvals of this reviewer a supervisor spot-checked (latest check per record)
+    check_errors: int = 0  # ... and found different from the page
     times: list[dt.datetime] = field(default_factory=list, repr=False)
 
     @property
@@ -94,6 +96,11 @@ class ReviewerStats:
     @property
     def correction_rate(self) -> float | None:
         return self.corrected_records / self.decisions if self.decisions else None
+
+    @property
+    def error_rate(self) -> float | None:
+        """Share of the spot-checked approvals found wrong; None before any check."""
+        return self.check_errors / self.checked if self.checked else None
 
     @property
     def active_seconds(self) -> float:
@@ -131,7 +138,7 @@ def reviewer_stats(
         select(AuditLog.actor, AuditLog.action, AuditLog.entity_id, AuditLog.at, AuditLog.after)
         .join(Record, Record.id == cast(AuditLog.entity_id, Integer))
         .join(Book, Book.id == Record.book_id)
-        .where(AuditLog.entity == "record", AuditLog.action.in_(("approve", "reject", "edit")))
+        .where(AuditLog.entity == "record", AuditLog.action.in_(("approve", "reject", "edit", "spot_check")))
         .order_by(AuditLog.id)
     )
     if since is not None:
@@ -141,7 +148,13 @@ def reviewer_stats(
     edited: set[str] = set()
     approved: dict[str, list[int]] = {}
     decided: list[tuple[str, str]] = []
+    checks: dict[str, tuple[str, bool]] = {}  # record → (its approver, found wrong), the latest check
     for actor, action, entity_id, at, after in session.execute(_scoped(query, offices)):
+        if action == "spot_check":  # a supervisor's finding about the approver's work
+            reviewer = (after or {}).get("reviewer")
+            if isinstance(reviewer, str):
+                checks[entity_id] = (reviewer, (after or {}).get("result") == "error")
+            continue
         if actor not in users:
             continue
         row = stats.setdefault(actor, ReviewerStats(actor, users[actor].office_code))
@@ -162,6 +175,10 @@ def reviewer_stats(
     for actor, entity_id in decided:
         if entity_id in edited:
             stats[actor].corrected_records += 1
+    for reviewer, wrong in checks.values():
+        if reviewer in stats:
+            stats[reviewer].checked += 1
+            stats[reviewer].check_errors += wrong
     for actor, row in stats.items():
         row.spot_check = _sample(approved.get(actor, []), sample, f"{seed}:{actor}")
     return sorted(stats.values(), key=lambda r: r.username)

@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.middleware.sessions import SessionMiddleware
 
+from loaders.approval import PermissionDenied
 from review.routes import auth, batch, media, operator, records, reports, supervisor
 from review.security import Forbidden, NotAuthenticated
 from review.settings import ReviewSettings
@@ -112,7 +113,8 @@ def create_app(engine: Engine, settings: ReviewSettings) -> FastAPI:
 
     @app.exception_handler(SohoaError)
     async def sohoa_error(request: Request, exc: SohoaError) -> Response:
-        return render(request, "error.html", 400, title="Không thực hiện được", message=str(exc))
+        status = 403 if isinstance(exc, PermissionDenied) else 400  # the account may not do this
+        return render(request, "error.html", status, title="Không thực hiện được", message=str(exc))
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:

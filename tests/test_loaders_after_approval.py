@@ -1,5 +1,6 @@
-"""loaders/corrections.py: a change after approval is a supervisor's correction, with a reason, in the record,
-its official row and two audit rows; and the book's export package becomes stale."""
+"""After approval: corrections (loaders/corrections.py: a supervisor's change with a reason, in the record, its
+official row and two audit rows; the book's export package becomes stale) and spot checks
+(loaders/spot_checks.py: findings attributed to the approving reviewer, counted on the supervisor page)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from loaders.db import session_scope
 from loaders.export import export_book, package_is_current
 from loaders.models import AuditLog, OfficialRecord, RecordState, UserRole
 from loaders.official import load_approved
+from loaders.review_views import reviewer_stats
+from loaders.spot_checks import latest_results, record_spot_check
 from sohoa.errors import InputError, NotFoundError, StateError
 
 LATER = T0 + dt.timedelta(days=3)
@@ -127,3 +130,42 @@ def test_a_loaded_record_stays_loaded_and_its_package_must_be_written_again(
         assert not package_is_current(session, book_id, out)  # corrected after the export
         export_book(session, book_id, out)
         assert package_is_current(session, book_id, out)
+
+
+def test_spot_checks_are_attributed_to_the_approver_and_the_latest_counts(
+    engine: Engine, approved: list[int]
+) -> None:
+    with session_scope(engine) as session:
+        sup = user(session, "sup")
+        row = record_spot_check(session, approved[0], sup, "ok")
+        assert row.action == "spot_check" and row.actor == "sup"
+        assert row.after == {"result": "ok", "note": "", "reviewer": "lan"}
+        record_spot_check(session, approved[1], sup, "error", "ngày sinh  khác sổ")
+    with session_scope(engine) as session:
+        [lan] = [s for s in reviewer_stats(session, None) if s.username == "lan"]
+        assert (lan.approvals, lan.checked, lan.check_errors, lan.error_rate) == (2, 2, 1, 0.5)
+        assert "sup" not in {s.username for s in reviewer_stats(session, None)}  # checking is not reviewing
+        assert latest_results(session, approved) == {approved[0]: "ok", approved[1]: "error"}
+        record_spot_check(session, approved[1], user(session, "sup"), "ok")  # checked again after a fix
+    with session_scope(engine) as session:
+        [lan] = [s for s in reviewer_stats(session, None) if s.username == "lan"]
+        assert (lan.checked, lan.check_errors) == (2, 0)
+        assert latest_results(session, approved)[approved[1]] == "ok"
+        assert record(session, approved[1]).version == 2  # a check changes nothing in the record
+
+
+def test_spot_checks_only_by_supervisors_on_decided_records(engine: Engine, approved: list[int]) -> None:
+    with session_scope(engine) as session:
+        sup = user(session, "sup")
+        with pytest.raises(PermissionDenied):
+            record_spot_check(session, approved[0], user(session, "lan"), "ok")
+        with pytest.raises(NotFoundError):
+            record_spot_check(session, approved[0], user(session, "far"), "ok")
+        with pytest.raises(InputError, match="unknown spot-check result"):
+            record_spot_check(session, approved[0], sup, "maybe")
+        with pytest.raises(InputError, match="what differs"):
+            record_spot_check(session, approved[0], sup, "error", "  ")
+        with pytest.raises(StateError, match="only approved or loaded"):
+            record_spot_check(session, approved[2], sup, "ok")
+    with session_scope(engine) as session:
+        assert latest_results(session, approved) == {}

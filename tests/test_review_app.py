@@ -426,11 +426,32 @@ def test_supervisor_sees_reviewers_spot_checks_and_releases_claims(
         assert held is not None
         held_id = held.id
     assert client.get("/supervisor").status_code == 403  # a reviewer is not a supervisor
+    assert 'id="btn-check-ok"' not in client.get(f"/records/{rid}").text
+    refused = post(client, f"/records/{rid}/spot-check", {"result": "ok"}, f"/records/{rid}")
+    assert refused.status_code == 403
     with TestClient(app) as sup:
         login(sup, "sup")
         page = sup.get("/supervisor")
-        assert page.status_code == 200 and "lan" in page.text and f'href="/records/{rid}"' in page.text
+        assert (
+            page.status_code == 200
+            and "lan" in page.text
+            and f'href="/records/{rid}#spot-check"' in page.text
+        )
         assert f"/supervisor/release/{held_id}" in page.text
+        # the supervisor checks the sampled approval against the page and records the finding
+        assert 'id="btn-check-error"' in sup.get(f"/records/{rid}").text
+        no_note = post(sup, f"/records/{rid}/spot-check", {"result": "error"}, f"/records/{rid}")
+        assert no_note.status_code == 400
+        found = post(
+            sup,
+            f"/records/{rid}/spot-check",
+            {"result": "error", "check_note": "sai tên mẹ"},
+            f"/records/{rid}",
+        )
+        assert found.status_code == 303 and found.headers["location"] == "/supervisor"
+        page = sup.get("/supervisor")
+        assert f'class="check-error">{rid}</a> ✗' in page.text
+        assert "<td>1</td>\n      <td>1 (100.0%)</td>" in page.text
         released = post(sup, f"/supervisor/release/{held_id}", {}, "/supervisor")
         assert released.status_code == 303
     with session_scope(engine) as session:
@@ -459,7 +480,7 @@ def test_operator_registers_a_book_and_sees_quarantined_pages(
     )
     assert refused.status_code == 404  # another office
     assert "Khai tử" in client.get("/books").text
-    assert post(client, "/queue/next", {}).status_code == 400  # an operator does not review
+    assert post(client, "/queue/next", {}).status_code == 403  # an operator does not review
 
 
 def test_operator_scan_takes_only_a_listed_folder(

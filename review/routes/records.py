@@ -28,6 +28,7 @@ from loaders.approval import (
 from loaders.corrections import can_correct, correct_record
 from loaders.link_review import choose_person, confirm_link, record_links, reject_link
 from loaders.models import AuditLog, Link, PersonMention, Record, RecordState, User, utcnow
+from loaders.spot_checks import latest_results, record_spot_check
 from review.images import valid_bbox
 from review.routes.common import FormDep, int_field, is_overseer, settings_of, text_field, why_not_saved
 from review.security import DbDep, UserDep, flash, require_csrf
@@ -230,6 +231,7 @@ def record_page(
         holder=holder,
         editable=editable,
         correctable=correctable,
+        spot_check=latest_results(db, [record.id]).get(record.id) if correctable else None,
         conflict=conflict,
         history=_history(db, record.id),
         can_release=holder is not None and (holder == user.username or is_overseer(user)),
@@ -374,6 +376,16 @@ def _conflict_message(exc: StateError) -> str:
             "có giá trị của người kia ở bên cạnh. Kiểm tra rồi bấm Lưu hoặc Duyệt lại."
         )
     return f"Không lưu được: hồ sơ {why_not_saved(exc)}. Các giá trị bạn nhập vẫn còn trong biểu mẫu."
+
+
+@router.post("/records/{record_id}/spot-check", dependencies=[Depends(require_csrf)])
+def spot_check(request: Request, record_id: int, form: FormDep, user: UserDep, db: DbDep) -> Response:
+    """A supervisor's finding on an approved record: it matches the page (``ok``) or not (``error``)."""
+    result = text_field(form, "result")
+    record_spot_check(db, record_id, user, result, text_field(form, "check_note"))
+    db.commit()
+    flash(request, f"Đã ghi kết quả kiểm tra hồ sơ {record_id}.", "success")
+    return RedirectResponse("/supervisor", status_code=303)
 
 
 # --------------------------------------------------------------------------- person links

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from loaders import review_views
 from loaders.approval import office_scope, release_claim
 from loaders.models import User, UserRole, utcnow
+from loaders.spot_checks import latest_results
 from review.routes.common import settings_of
 from review.security import DbDep, flash, require_csrf, require_roles
 from review.templating import render
@@ -34,8 +35,15 @@ def supervisor_page(request: Request, user: OverseerDep, db: DbDep, period: str 
         seed=now.date().isoformat(),
     )
     claims = review_views.active_claims(db, scope, now)
+    checked = latest_results(db, [rid for s in stats for rid in s.spot_check])
     return render(
-        request, "supervisor.html", stats=stats, claims=claims, period=period, periods=list(PERIODS)
+        request,
+        "supervisor.html",
+        stats=stats,
+        claims=claims,
+        checked=checked,
+        period=period,
+        periods=list(PERIODS),
     )
 
 
