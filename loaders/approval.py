@@ -95,16 +95,18 @@ class _Candidate:
 
 
 # --------------------------------------------------------------------------- users and scope
-def _require_reviewer(user: User) -> None:
+def require_role(user: User, roles: Collection[UserRole], refusal: str, hint: str) -> None:
+    """:class:`PermissionDenied` unless ``user`` is unlocked and has one of ``roles`` (``refusal`` says why)."""
     if user.locked:
         raise PermissionDenied(
             f"account {user.username} is locked", hint="ask the provincial Department of Justice to unlock it"
         )
-    if user.role not in REVIEW_ROLES:
-        raise PermissionDenied(
-            f"{user.username} is an {user.role} and cannot review records",
-            hint="sign in as a reviewer, supervisor or admin",
-        )
+    if user.role not in roles:
+        raise PermissionDenied(f"{user.username} is a {user.role}: {refusal}", hint=hint)
+
+
+def _require_reviewer(user: User) -> None:
+    require_role(user, REVIEW_ROLES, "cannot review records", "sign in as a reviewer, supervisor or admin")
 
 
 def office_scope(session: Session, user: User) -> set[str] | None:

@@ -26,11 +26,11 @@ from sqlalchemy.orm import Session
 
 from loaders.approval import (
     OVERSEER_ROLES,
-    PermissionDenied,
     check_changes,
     check_version,
     flush_record,
     get_record,
+    require_role,
     with_texts,
 )
 from loaders.audit import audit
@@ -50,15 +50,12 @@ def can_correct(user: User, record: Record) -> bool:
 
 
 def _require_corrector(user: User) -> None:
-    if user.locked:
-        raise PermissionDenied(
-            f"account {user.username} is locked", hint="ask the provincial Department of Justice to unlock it"
-        )
-    if user.role not in OVERSEER_ROLES:
-        raise PermissionDenied(
-            f"{user.username} is a {user.role}: only a supervisor or an admin corrects an approved record",
-            hint="ask a supervisor of the office to correct it",
-        )
+    require_role(
+        user,
+        OVERSEER_ROLES,
+        "only a supervisor or an admin corrects an approved record",
+        "ask a supervisor of the office to correct it",
+    )
 
 
 def _official_values(official: OfficialRecord, keys: list[str]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from typing import Final
 from sqlalchemy import desc, select
 from sqlalchemy.orm import Session
 
-from loaders.approval import OVERSEER_ROLES, PermissionDenied, get_record
+from loaders.approval import OVERSEER_ROLES, get_record, require_role
 from loaders.audit import audit
 from loaders.corrections import CORRECTABLE
 from loaders.models import AuditLog, User
@@ -51,10 +51,9 @@ def record_spot_check(
     session: Session, record_id: int, user: User, result: SpotCheckResult | str, note: str = ""
 ) -> AuditLog:
     """Record a supervisor's spot check of an approved or loaded record; the audit row written."""
-    if user.locked or user.role not in OVERSEER_ROLES:
-        raise PermissionDenied(
-            f"{user.username} cannot record spot checks", hint="a supervisor or an admin checks approvals"
-        )
+    require_role(
+        user, OVERSEER_ROLES, "cannot record spot checks", "a supervisor or an admin checks approvals"
+    )
     try:
         outcome = SpotCheckResult(result)
     except ValueError:
