@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from starlette.middleware.sessions import SessionMiddleware
 
 from loaders.approval import PermissionDenied
-from review.routes import auth, batch, media, operator, records, reports, supervisor
+from review.routes import auth, batch, media, operator, persons, records, reports, supervisor
 from review.security import Forbidden, NotAuthenticated
 from review.settings import ReviewSettings
 from review.templating import render
@@ -129,7 +129,7 @@ def create_app(engine: Engine, settings: ReviewSettings) -> FastAPI:
         )
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, records, media, batch, supervisor, operator, reports):
+    for module in (auth, records, media, batch, supervisor, operator, reports, persons):
         app.include_router(module.router)
     warm_up()
     return app

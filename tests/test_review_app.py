@@ -276,6 +276,35 @@ def test_a_supervisor_corrects_an_approved_record_with_a_reason(
         assert {(a.entity, a.actor) for a in audit} == {("record", "sup"), ("official_record", "sup")}
 
 
+def test_person_search_finds_the_persons_of_the_users_offices_only(
+    client: TestClient, lan: TestClient, engine: Engine, data: dict[str, Any]
+) -> None:
+    with session_scope(engine) as session:  # the person is named in a record of commune 01234
+        session.add(
+            PersonMention(
+                record_id=data["births"][1],
+                role="mother",
+                full_name="Hoàng Thị Mai",
+                birth_year=1985,
+                person_id=data["person"],
+            )
+        )
+    page = lan.get("/persons", params={"q": "hoang thi mai", "year": "1985"})
+    assert page.status_code == 200
+    assert f"<td>{data['person']}</td><td>Hoàng Thị Mai</td>" in page.text
+    assert f'href="/records/{data["births"][1]}#links"' in page.text
+    assert "Tìm mã người theo tên" in lan.get(f"/records/{data['births'][0]}").text
+    assert "Không tìm thấy" in lan.get("/persons", params={"q": "hoang thi mai", "year": "1990"}).text
+    reflected = lan.get("/persons", params={"q": XSS}).text
+    assert XSS not in reflected and "&lt;" in reflected
+    client.cookies.clear()
+    login(client, "khac")  # a reviewer of commune 01235
+    assert "Không tìm thấy" in client.get("/persons", params={"q": "hoang thi mai"}).text
+    client.cookies.clear()
+    login(client, "op")
+    assert client.get("/persons", params={"q": "hoang"}).status_code == 403
+
+
 def test_stale_save_is_a_conflict_that_loses_nothing(
     lan: TestClient, engine: Engine, data: dict[str, Any]
 ) -> None:
