@@ -16,8 +16,9 @@ import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from loaders.db import make_engine, session_scope, upgrade
+from loaders.db import ENV_URL, make_engine, session_scope, upgrade
 from loaders.registry import register_book, sync_offices
+from sohoa import config
 from sohoa.config import Office
 
 if TYPE_CHECKING:
@@ -59,6 +60,20 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'sohoa.db'}"
     else:
         yield from _pg_database()
+
+
+@pytest.fixture
+def flow_db(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """``db_url`` at head with the offices loaded and selected for the flows (``SOHOA_DATABASE_URL``); the
+    flows' engine is disposed afterwards."""
+    from flows.settings import database
+
+    monkeypatch.setenv(ENV_URL, db_url)
+    upgrade(db_url)
+    with session_scope(database()) as session:
+        sync_offices(session, config.offices())
+    yield db_url
+    database().dispose()
 
 
 @pytest.fixture

@@ -6,14 +6,15 @@ so they test the flow's bookkeeping quickly; one test runs real Tesseract on a s
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from flow_helpers import TruthReader
+from flow_helpers import truth as _truth
 from PIL import Image
 from sqlalchemy import func, select
 from typer.testing import CliRunner
@@ -22,9 +23,8 @@ import flows.scan
 from flows.books import campaign_books, folder_pattern
 from flows.campaign import CampaignError, CampaignParams, run_campaign
 from flows.settings import database
-from loaders import db, registry
+from loaders import db
 from loaders.models import Batch, Book, Page, Record
-from ocr.job import PageOutcome
 from samples.make import make_samples
 from sohoa import config
 from sohoa.cli import app
@@ -44,58 +44,6 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
         out, SEED, books_per_type=1, pages_per_book=1, style="typed", eras=ERAS, types=TYPES, workers=1
     )
     return out
-
-
-def _truth(root: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in (root / "truth.jsonl").open(encoding="utf-8")]
-
-
-class TruthReader:
-    """Reads a page by looking up the ground truth of the image with the same bytes; records what it read."""
-
-    def __init__(self, root: Path, fail_on: str | None = None) -> None:
-        self.by_digest: dict[str, list[dict[str, Any]]] = {}
-        for t in _truth(root):
-            self.by_digest.setdefault(_digest(root / t["image"]), []).append(t)
-        self.fail_on = fail_on
-        self.read: list[str] = []
-
-    def __call__(
-        self, page_id: int, path: str, frame: int, book_type: str, era: str, **_: Any
-    ) -> PageOutcome:
-        if self.fail_on and self.fail_on in path:
-            raise RuntimeError(f"reader broke on {path}")
-        self.read.append(path)
-        records = [
-            {
-                "image": Path(path).name,
-                "page": t["page"],
-                "row": t["row"],
-                "book_type": book_type,
-                "era": era,
-                "fields": {
-                    k: {"text": v, "confidence": 0.99, "bbox": t["bbox"].get(k)}
-                    for k, v in t["fields"].items()
-                },
-                "quality": {"skew_deg": 0.0, "flags": []},
-            }
-            for t in self.by_digest.get(_digest(Path(path)), [])
-        ]
-        return PageOutcome(page_id, records, {"frame": frame, "flags": []})
-
-
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@pytest.fixture
-def campaign_env(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv(db.ENV_URL, db_url)
-    db.upgrade(db_url)
-    with db.session_scope(database()) as session:
-        registry.sync_offices(session, config.offices())
-    yield db_url
-    database().dispose()
 
 
 @pytest.fixture
@@ -166,7 +114,7 @@ def test_book_folders_name_type_era_and_volume(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- the flow
 def test_campaign_scans_books_in_priority_order_and_a_rerun_skips_them_all(
-    campaign_env: str, samples: Path, fake_reader: Callable[..., TruthReader]
+    flow_db: str, samples: Path, fake_reader: Callable[..., TruthReader]
 ) -> None:
     reader = fake_reader()
     result = run_campaign(_params(samples))
@@ -190,7 +138,7 @@ def test_campaign_scans_books_in_priority_order_and_a_rerun_skips_them_all(
 
 
 def test_a_failed_book_stops_the_campaign_and_the_rerun_resumes_there(
-    campaign_env: str, samples: Path, fake_reader: Callable[..., TruthReader]
+    flow_db: str, samples: Path, fake_reader: Callable[..., TruthReader]
 ) -> None:
     order = _expected_order()
     broken_era, broken_type = order[3]  # the fourth book in priority order
@@ -213,7 +161,7 @@ def test_a_failed_book_stops_the_campaign_and_the_rerun_resumes_there(
 
 
 def test_a_new_page_in_a_finished_book_folder_is_scanned_alone(
-    campaign_env: str, samples: Path, fake_reader: Callable[..., TruthReader], tmp_path: Path
+    flow_db: str, samples: Path, fake_reader: Callable[..., TruthReader], tmp_path: Path
 ) -> None:
     manifest = json.loads((samples / "manifest.json").read_text(encoding="utf-8"))
     ledger = next(b for b in manifest["books"] if b["era"] == "2006-2015" and b["book_type"] == "birth")
@@ -241,7 +189,7 @@ def test_a_new_page_in_a_finished_book_folder_is_scanned_alone(
 
 
 def test_cli_campaign_prints_the_books_in_order(
-    campaign_env: str, samples: Path, fake_reader: Callable[..., TruthReader]
+    flow_db: str, samples: Path, fake_reader: Callable[..., TruthReader]
 ) -> None:
     fake_reader()
     result = CliRunner().invoke(app, ["campaign", str(samples), "--office", PROVINCE, "--workers", "1"])
@@ -253,7 +201,7 @@ def test_cli_campaign_prints_the_books_in_order(
     assert "0 sổ đã quét, 6 sổ bỏ qua" in " ".join(again.output.split())
 
 
-def test_cli_campaign_refuses_an_unknown_office(campaign_env: str, samples: Path) -> None:
+def test_cli_campaign_refuses_an_unknown_office(flow_db: str, samples: Path) -> None:
     result = CliRunner().invoke(app, ["campaign", str(samples), "--office", "0"])
     assert result.exit_code == 6, result.output
     assert "unknown office code" in result.output
@@ -263,7 +211,7 @@ def test_cli_campaign_refuses_an_unknown_office(campaign_env: str, samples: Path
 @pytest.mark.tesseract
 @pytest.mark.slow
 def test_campaign_with_tesseract_stages_what_the_pages_hold(
-    campaign_env: str, samples: Path, tmp_path: Path
+    flow_db: str, samples: Path, tmp_path: Path
 ) -> None:
     manifest = json.loads((samples / "manifest.json").read_text(encoding="utf-8"))
     keep = [b for b in manifest["books"] if b["book_type"] == "birth"]  # one ledger and one form page

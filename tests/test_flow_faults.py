@@ -11,25 +11,23 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from flow_helpers import TruthReader, typed_birth_book
 from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
-from test_flow_campaign import TruthReader
 from typer.testing import CliRunner
 
 import flows.scan
 import flows.settings
 from flows.scan import run_scan
 from flows.settings import DB_RETRIES, BookRef, ScanParams, database
-from loaders import db, registry
+from loaders import db
 from loaders.models import Batch, Page, Record
-from samples.make import make_samples
-from sohoa import config
 from sohoa.cli import app
 from sohoa.errors import DatabaseError
 
@@ -42,27 +40,7 @@ DB_TASKS = ("register_pages", "pending_pages", "save_page", "link_persons", "fin
 def book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     """Three typed ledger pages of one birth book, with their truth."""
     out = tmp_path_factory.mktemp("fault_samples")
-    manifest = make_samples(
-        out,
-        SEED,
-        books_per_type=1,
-        pages_per_book=3,
-        style="typed",
-        eras=["2006-2015"],
-        types=["birth"],
-        workers=1,
-    )
-    return out, manifest["books"][0]
-
-
-@pytest.fixture
-def scan_db(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv(db.ENV_URL, db_url)
-    db.upgrade(db_url)
-    with db.session_scope(database()) as session:
-        registry.sync_offices(session, config.offices())
-    yield db_url
-    database().dispose()
+    return out, typed_birth_book(out, SEED)
 
 
 @pytest.fixture
@@ -113,7 +91,7 @@ def _truth_by_page(root: Path) -> dict[int, int]:
 
 @pytest.mark.usefixtures("no_retry_pause")
 def test_a_database_away_for_a_while_is_retried_and_the_batch_completes(
-    scan_db: str, book: tuple[Path, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+    flow_db: str, book: tuple[Path, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root, entry = book
     monkeypatch.setattr(flows.scan, "read_page_file", TruthReader(root))
@@ -126,13 +104,13 @@ def test_a_database_away_for_a_while_is_retried_and_the_batch_completes(
     assert outage.failed == 2
     assert counts["pages_read"] == 3 and counts["records_staged"] == sum(_truth_by_page(root).values())
     monkeypatch.undo()
-    monkeypatch.setenv(db.ENV_URL, scan_db)
+    monkeypatch.setenv(db.ENV_URL, flow_db)
     assert _records_by_page() == _truth_by_page(root)
 
 
 @pytest.mark.usefixtures("no_retry_pause")
 def test_a_database_gone_for_good_fails_clearly_leaves_no_partial_record_and_the_rerun_finishes(
-    scan_db: str, book: tuple[Path, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+    flow_db: str, book: tuple[Path, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root, entry = book
     monkeypatch.setattr(flows.scan, "read_page_file", TruthReader(root))
@@ -180,7 +158,7 @@ def test_cli_scan_with_the_database_unreachable_says_how_to_fix_it(
 @pytest.mark.tesseract
 @pytest.mark.slow
 def test_rotated_pages_are_read_and_bad_ones_listed_by_status(
-    scan_db: str, book: tuple[Path, dict[str, Any]], tmp_path: Path
+    flow_db: str, book: tuple[Path, dict[str, Any]], tmp_path: Path
 ) -> None:
     root, entry = book
     truth = [json.loads(line) for line in (root / "truth.jsonl").open(encoding="utf-8")]

@@ -3,27 +3,25 @@ quarantined with their reason, reruns and crashes never duplicate or drop a reco
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from flow_helpers import truth as read_truth
+from flow_helpers import typed_birth_book
 from PIL import Image
 from sqlalchemy import func, select
 
 from flows.scan import run_scan
 from flows.settings import BookRef, ScanParams, database
-from loaders import db, registry
+from loaders import db
 from loaders.models import AuditLog, Page, PageStatus, Record
-from samples.make import make_samples
-from sohoa import config
 
 pytestmark = [pytest.mark.tesseract, pytest.mark.slow]
 
@@ -34,28 +32,8 @@ SEED = 5301  # not used by any other test
 def book_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any], list[dict[str, Any]]]:
     """Three typed ledger pages of one birth book, with their truth."""
     out = tmp_path_factory.mktemp("scan_samples")
-    manifest = make_samples(
-        out,
-        SEED,
-        books_per_type=1,
-        pages_per_book=3,
-        style="typed",
-        eras=["2006-2015"],
-        types=["birth"],
-        workers=1,
-    )
-    truth = [json.loads(line) for line in (out / "truth.jsonl").open(encoding="utf-8")]
-    return out, manifest["books"][0], truth
-
-
-@pytest.fixture
-def scan_env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv(db.ENV_URL, db_url)
-    db.upgrade(db_url)
-    with db.session_scope(database()) as session:
-        registry.sync_offices(session, config.offices())
-    yield db_url
-    database().dispose()
+    book = typed_birth_book(out, SEED)
+    return out, book, read_truth(out)
 
 
 def _params(book: dict[str, Any], files: list[Path], source: Path, **kw: Any) -> ScanParams:
@@ -82,7 +60,7 @@ def _counts() -> dict[str, Any]:
 
 
 def test_scan_reads_every_page_quarantines_bad_ones_and_a_rerun_changes_nothing(
-    scan_env: str, book_dir: tuple[Path, dict[str, Any], list[dict[str, Any]]], tmp_path: Path
+    flow_db: str, book_dir: tuple[Path, dict[str, Any], list[dict[str, Any]]], tmp_path: Path
 ) -> None:
     root, book, truth = book_dir
     folder = tmp_path / "batch"
@@ -115,7 +93,7 @@ def test_scan_reads_every_page_quarantines_bad_ones_and_a_rerun_changes_nothing(
 
 
 def test_two_workers_read_the_same_records_as_one(
-    scan_env: str, book_dir: tuple[Path, dict[str, Any], list[dict[str, Any]]], tmp_path: Path
+    flow_db: str, book_dir: tuple[Path, dict[str, Any], list[dict[str, Any]]], tmp_path: Path
 ) -> None:
     root, book, truth = book_dir
     files = [root / p for p in book["pages"]]
@@ -132,7 +110,7 @@ def test_two_workers_read_the_same_records_as_one(
 
 
 def test_kill_9_in_the_middle_then_rerun_stages_every_page_exactly_once(
-    scan_env: str, book_dir: tuple[Path, dict[str, Any], list[dict[str, Any]]], tmp_path: Path
+    flow_db: str, book_dir: tuple[Path, dict[str, Any], list[dict[str, Any]]], tmp_path: Path
 ) -> None:
     root, book, truth = book_dir
     folder = tmp_path / "batch"
