@@ -124,6 +124,17 @@ class LinkSettings(BaseModel):
         ge=0,
         description="added to the suggestion threshold per doubling (None: bits_per_doubling)",
     )
+    knee_persons: int | None = Field(
+        default=None,
+        ge=1,
+        description="persons past which each doubling adds late_bits_per_doubling to both thresholds "
+        "instead (None: no knee)",
+    )
+    late_bits_per_doubling: float = Field(
+        default=1.0,
+        ge=0,
+        description="added to both thresholds per doubling of the persons past knee_persons",
+    )
     levels: dict[str, dict[str, tuple[float, float]]] = Field(default_factory=_default_levels)
     blocking_rules: list[list[str]] = Field(default_factory=lambda: [list(r.fields) for r in DEFAULT_RULES])
 
@@ -160,16 +171,22 @@ class LinkSettings(BaseModel):
         odds that any one candidate is the person fall as the index grows (more namesakes born the same
         year), so each doubling of the persons past ``scale_persons`` asks ``bits_per_doubling`` more of an
         automatic link and ``suggest_bits_per_doubling`` more of a suggestion (rising faster than the
-        automatic threshold, it keeps the share sent to review from growing with the index)."""
+        automatic threshold, it keeps the share sent to review from growing with the index). Past
+        ``knee_persons`` persons each doubling adds ``late_bits_per_doubling`` to both instead."""
         doublings = math.log2(max(persons, self.scale_persons) / self.scale_persons)
+        late = 0.0
+        if self.knee_persons is not None:
+            knee = math.log2(max(self.knee_persons, self.scale_persons) / self.scale_persons)
+            late = max(doublings - knee, 0.0)
+            doublings -= late
         suggest_bits = (
             self.bits_per_doubling
             if self.suggest_bits_per_doubling is None
             else self.suggest_bits_per_doubling
         )
         return (
-            self.auto_threshold + self.bits_per_doubling * doublings,
-            self.suggest_threshold + suggest_bits * doublings,
+            self.auto_threshold + self.bits_per_doubling * doublings + self.late_bits_per_doubling * late,
+            self.suggest_threshold + suggest_bits * doublings + self.late_bits_per_doubling * late,
         )
 
     def rules(self) -> list[BlockingRule]:
