@@ -7,6 +7,7 @@ Works inside the caller's session and never commits.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loaders.audit import SYSTEM, audit, snapshot
-from loaders.models import Office, User, UserRole
+from loaders.models import AuditLog, Office, User, UserRole
 from loaders.registry import get_office, sync_offices
 from sohoa import config
 from sohoa.errors import ConfigError, InputError, NotFoundError, StateError
@@ -175,3 +176,44 @@ def verify_password(session: Session, username: str, password: str) -> User | No
         user.password_hash = _HASHER.hash(password)
         session.flush()
     return user
+
+
+# --------------------------------------------------------------------------- sign-in attempts
+LOGIN_ACTION = "login"
+LOGIN_FAILED_ACTION = "login_failed"
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    """One sign-in attempt as the audit log keeps it."""
+
+    at: dt.datetime
+    username: str  # as typed (failures) or the account's name (successes)
+    address: str
+    ok: bool
+
+
+def audit_login(session: Session, user: User, address: str) -> None:
+    """A successful sign-in (audited on the user)."""
+    audit(session, user.username, LOGIN_ACTION, "user", user.id, after={"address": address})
+
+
+def audit_failed_login(session: Session, username: str, address: str) -> None:
+    """A failed sign-in: the name as typed (unknown names too) and the address; never the password."""
+    name = username[:64] or "?"
+    audit(session, "anonymous", LOGIN_FAILED_ACTION, "login", name, after={"address": address[:64]})
+
+
+def login_attempts(session: Session, since: dt.datetime) -> list[LoginAttempt]:
+    """Sign-in attempts since ``since``, oldest first (from the audit log: shared by every server process)."""
+    query = (
+        select(AuditLog.action, AuditLog.actor, AuditLog.entity_id, AuditLog.at, AuditLog.after)
+        .where(AuditLog.action.in_((LOGIN_ACTION, LOGIN_FAILED_ACTION)), AuditLog.at >= since)
+        .order_by(AuditLog.at, AuditLog.id)
+    )
+    out = []
+    for action, actor, entity_id, at, after in session.execute(query):
+        ok = action == LOGIN_ACTION
+        address = str((after or {}).get("address") or "?")
+        out.append(LoginAttempt(at, actor if ok else entity_id, address, ok))
+    return out

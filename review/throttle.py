@@ -1,62 +1,60 @@
-"""Login throttling: after a few failures for one user name or one address, wait before trying again."""
+"""Login throttling: after a few failures for one user name or one address, wait before trying again.
+
+The attempts are the audit log's (``loaders.users.login_attempts``): every server process of ``sohoa serve
+--workers N`` sees the same failures, and a restart forgets none of them. :class:`LoginThrottle` replays the
+recent attempts: ``max_failures`` failures of one name within ``window_s`` block that name for
+``lockout_s`` seconds (a success clears the name's count); an address, which may be a whole office behind one
+router, is blocked after ``address_factor`` times as many.
+"""
 
 from __future__ import annotations
 
-import threading
-import time
+import datetime as dt
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Iterable
+
+from loaders.users import LoginAttempt
 
 
 class LoginThrottle:
-    """In-memory failure counts per key (``user:<name>``, ``ip:<address>``) over a sliding window.
-
-    ``max_failures`` failures within ``window_s`` block the key for ``lockout_s`` seconds. A success clears
-    the user name's count. Each server process keeps its own counts: with ``sohoa serve --workers N`` an
-    attacker gets at most N times the attempts before every process has blocked them.
-    """
-
     def __init__(
-        self,
-        max_failures: int,
-        window_s: float,
-        lockout_s: float,
-        clock: Callable[[], float] = time.monotonic,
-        *,
-        address_factor: int = 4,
+        self, max_failures: int, window_s: float, lockout_s: float, *, address_factor: int = 4
     ) -> None:
         self.max_failures = max_failures
-        # one address may be a whole office behind one router or proxy: it gets more tries than one name
         self.address_failures = max_failures * address_factor
-        self.window_s = window_s
-        self.lockout_s = lockout_s
-        self._clock = clock
-        self._failures: dict[str, deque[float]] = {}
-        self._blocked_until: dict[str, float] = {}
-        self._lock = threading.Lock()
+        self.window = dt.timedelta(seconds=window_s)
+        self.lockout = dt.timedelta(seconds=lockout_s)
 
-    def retry_after(self, *keys: str) -> float:
-        """Seconds to wait before the next try for any of ``keys`` (0: may try now)."""
-        now = self._clock()
-        with self._lock:
-            waits = [self._blocked_until.get(k, 0.0) - now for k in keys]
-        return max([0.0, *waits])
+    @property
+    def horizon(self) -> dt.timedelta:
+        """How far back attempts can still matter (a block starts at most one window after its first failure)."""
+        return self.window + self.lockout
 
-    def failure(self, *keys: str) -> None:
-        now = self._clock()
-        with self._lock:
-            for key in keys:
-                times = self._failures.setdefault(key, deque())
-                times.append(now)
-                while times and times[0] < now - self.window_s:
-                    times.popleft()
-                limit = self.address_failures if key.startswith("ip:") else self.max_failures
-                if len(times) >= limit:
-                    self._blocked_until[key] = now + self.lockout_s
-                    times.clear()
+    def retry_after(
+        self, attempts: Iterable[LoginAttempt], now: dt.datetime, username: str, address: str
+    ) -> float:
+        """Seconds ``username`` from ``address`` must wait before trying again (0: may try now)."""
+        attempts = list(attempts)
+        by_name = [a for a in attempts if a.username == username]
+        by_address = [a for a in attempts if a.address == address and not a.ok]
+        until = max(
+            self._blocked_until(by_name, self.max_failures),
+            self._blocked_until(by_address, self.address_failures),
+        )
+        return max(0.0, (until - now).total_seconds())
 
-    def success(self, *keys: str) -> None:
-        with self._lock:
-            for key in keys:
-                self._failures.pop(key, None)
-                self._blocked_until.pop(key, None)
+    def _blocked_until(self, attempts: list[LoginAttempt], limit: int) -> dt.datetime:
+        failures: deque[dt.datetime] = deque()
+        until = dt.datetime.min.replace(tzinfo=dt.UTC)
+        for attempt in attempts:
+            if attempt.ok:  # a success clears the name's count and its block
+                failures.clear()
+                until = dt.datetime.min.replace(tzinfo=dt.UTC)
+                continue
+            failures.append(attempt.at)
+            while failures and failures[0] < attempt.at - self.window:
+                failures.popleft()
+            if len(failures) >= limit:
+                until = attempt.at + self.lockout
+                failures.clear()
+        return until

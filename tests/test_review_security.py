@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from test_review_app import (
     PASSWORD,
     XSS,
@@ -21,7 +21,7 @@ from test_review_app import (
 )
 
 from loaders.db import session_scope
-from loaders.models import Record, RecordState
+from loaders.models import AuditLog, Record, RecordState
 from loaders.users import set_locked, set_password
 from review.app import create_app
 
@@ -177,17 +177,52 @@ def test_a_reviewer_cannot_open_supervisor_or_operator_pages(lan: TestClient) ->
 
 
 def test_throttle_blocks_a_name_sooner_than_a_shared_address() -> None:
+    import datetime as dt
+
+    from loaders.users import LoginAttempt
     from review.throttle import LoginThrottle
 
-    now = [0.0]
-    throttle = LoginThrottle(3, 60, 300, clock=lambda: now[0])
-    for name in ("a", "b", "c"):
-        for _ in range(3):
-            throttle.failure(f"user:{name}", "ip:10.0.0.1")
-    assert throttle.retry_after("user:a") > 0
-    assert throttle.retry_after("user:d", "ip:10.0.0.1") == 0  # 9 failures: the office's address still works
-    for _ in range(3):
-        throttle.failure("user:d", "ip:10.0.0.1")
-    assert throttle.retry_after("user:e", "ip:10.0.0.1") > 0  # 12 = 4 × 3
-    now[0] += 301
-    assert throttle.retry_after("user:a", "ip:10.0.0.1") == 0
+    t0 = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
+    throttle = LoginThrottle(3, 60, 300)
+    office = "10.0.0.1"
+
+    def failures(name: str, n: int, start: int = 0) -> list[LoginAttempt]:
+        return [LoginAttempt(t0 + dt.timedelta(seconds=start + i), name, office, False) for i in range(n)]
+
+    attempts = failures("a", 3) + failures("b", 3, 3) + failures("c", 3, 6)
+    now = t0 + dt.timedelta(seconds=10)
+    assert (
+        throttle.retry_after(attempts, now, "a", "10.9.9.9") == 292
+    )  # blocked at its third failure (2 s) for 300 s
+    assert (
+        throttle.retry_after(attempts, now, "d", office) == 0
+    )  # 9 failures: the office's address still works
+    attempts += failures("d", 3, 9)
+    assert throttle.retry_after(attempts, now, "e", office) > 0  # 12 = 4 × 3
+    later = t0 + dt.timedelta(seconds=320)
+    assert throttle.retry_after(attempts, later, "a", office) == 0
+    # failures spread wider than the window never add up; a success clears the name's count
+    spread = [LoginAttempt(t0 + dt.timedelta(seconds=61 * i), "f", "x", False) for i in range(5)]
+    assert throttle.retry_after(spread, t0 + dt.timedelta(seconds=250), "f", "x") == 0
+    cleared = [
+        *failures("g", 2),
+        LoginAttempt(t0 + dt.timedelta(seconds=3), "g", office, True),
+        *failures("g", 2, 4),
+    ]
+    assert throttle.retry_after(cleared, t0 + dt.timedelta(seconds=10), "g", "y") == 0
+
+
+def test_failed_logins_are_audited_and_throttle_every_server_process(
+    engine: Engine, data: dict[str, Any]
+) -> None:
+    first = create_app(engine, make_settings(login_max_failures=3))
+    second = create_app(engine, make_settings(login_max_failures=3))  # another worker of the same server
+    with TestClient(first) as a, TestClient(second) as b:
+        assert login(a, "lan", "sai-mat-khau").status_code == 401
+        assert login(b, "lan", "sai-mat-khau").status_code == 401
+        assert login(a, "lan", "sai-mat-khau").status_code == 401
+        assert login(b, "lan").status_code == 429  # the other process's failures count
+    with session_scope(engine) as session:
+        rows = session.scalars(select(AuditLog).where(AuditLog.action == "login_failed")).all()
+        assert [(r.actor, r.entity, r.entity_id) for r in rows] == [("anonymous", "login", "lan")] * 3
+        assert all(r.after == {"address": "testclient"} for r in rows)

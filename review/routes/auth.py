@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from loaders.audit import audit
-from loaders.users import verify_password
+from loaders.models import utcnow
+from loaders.users import audit_failed_login, audit_login, login_attempts, verify_password
 from review.routes.common import FormDep, text_field
 from review.security import DbDep, current_user, login_session, require_csrf
 from review.templating import render
@@ -33,8 +34,8 @@ def login(request: Request, form: FormDep, db: DbDep) -> Response:
     password = text_field(form, "password")
     address = request.client.host if request.client else "?"
     throttle: LoginThrottle = request.app.state.throttle
-    keys = (f"user:{username}", f"ip:{address}")
-    wait = throttle.retry_after(*keys)
+    now = utcnow()
+    wait = throttle.retry_after(login_attempts(db, now - throttle.horizon), now, username, address)
     if wait > 0:
         minutes = max(1, round(wait / 60))
         return _refuse(
@@ -42,15 +43,15 @@ def login(request: Request, form: FormDep, db: DbDep) -> Response:
         )
     user = verify_password(db, username, password) if username and password else None
     if user is None:
-        throttle.failure(*keys)
+        audit_failed_login(db, username, address)
+        db.commit()
         log.info("failed login for %r from %s", username, address)
         return _refuse(request, username, "Sai tên đăng nhập hoặc mật khẩu.", 401)
     if user.locked:
         audit(db, user.username, "login_refused", "user", user.id, after={"reason": "locked"})
         db.commit()
         return _refuse(request, username, "Tài khoản đã bị khóa. Hãy liên hệ Sở Tư pháp để mở khóa.", 403)
-    throttle.success(keys[0])
-    audit(db, user.username, "login", "user", user.id, after={"address": address})
+    audit_login(db, user, address)
     db.commit()
     login_session(request, user)
     return RedirectResponse("/", status_code=303)
