@@ -11,8 +11,9 @@ Sources and conventions (the review app, a later issue, must write these audit r
 * rejections: records in state ``rejected``, by ``reject_reason``.
 * reviewer productivity: audit rows ``entity='record', action='approve'`` per actor; approvals per
   active hour (clock hours in which the reviewer approved at least one record).
-* spot checks: no table exists yet; audit rows whose action starts with ``spot_check`` are counted,
-  a finding being ``after.result`` other than ``ok`` (or a non-empty ``after.fields`` list of wrong keys).
+* spot checks: audit rows whose action starts with ``spot_check`` (``loaders.spot_checks``), per reviewer whose
+  approval was checked (``after.reviewer``), a finding being ``after.result`` other than ``ok`` (or a
+  non-empty ``after.fields`` list of wrong keys).
 """
 
 from __future__ import annotations
@@ -235,10 +236,13 @@ def _finding_keys(after: Any) -> list[str] | None:
 
 
 def spot_check_rows(payloads: list[tuple[str, Any, Any]]) -> list[dict[str, Any]]:
+    """Per reviewer whose approvals were checked (``after.reviewer``, as the review app writes it; the
+    checker for rows without one): checks, checks with findings, wrong fields."""
     per_actor: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for actor, _before, after in payloads:
         keys = _finding_keys(after) or []
-        figures = per_actor[actor]
+        checked = after.get("reviewer") if isinstance(after, Mapping) else None
+        figures = per_actor[checked if isinstance(checked, str) and checked else actor]
         figures[0] += 1
         figures[1] += 1 if keys else 0
         figures[2] += len(keys)
@@ -282,7 +286,7 @@ REVIEWER_COLUMNS = (
     Column("last_at", "Gần nhất", "date"),
 )
 SPOT_CHECK_COLUMNS = (
-    Column("reviewer", "Người kiểm tra"),
+    Column("reviewer", "Người duyệt được kiểm tra"),
     Column("checks", "Số lần kiểm tra", "int"),
     Column("with_findings", "Có sai sót", "int"),
     Column("fields_wrong", "Trường sai", "int"),

@@ -124,6 +124,14 @@ def test_spot_checks() -> None:
          ("sup", None, {"result": "error"})]
     )  # fmt: skip
     assert rows == [{"reviewer": "sup", "checks": 3, "with_findings": 2, "fields_wrong": 3, "share": 2 / 3}]
+    # the review app names the reviewer whose approval was checked: the row is theirs, not the checker's
+    attributed = spot_check_rows(
+        [("sup", None, {"result": "error", "note": "x", "reviewer": "lan"}),
+         ("sup", None, {"result": "ok", "note": "", "reviewer": "lan"})]
+    )  # fmt: skip
+    assert attributed == [
+        {"reviewer": "lan", "checks": 2, "with_findings": 1, "fields_wrong": 1, "share": 0.5}
+    ]
 
 
 def test_cell_formats() -> None:
