@@ -23,7 +23,9 @@ from hypothesis import strategies as st
 from samples import population as sp
 from samples import vn_text
 from samples.population import NOTE_REREGISTRATION, Population, SampleRecord
+from samples.population.base import _Eras
 from sohoa import config
+from sohoa.errors import ConfigError
 from sohoa.fields import BOOK_TYPES, FIELDS_BY_BOOK_TYPE, ROLES_BY_BOOK_TYPE
 
 ERAS = ("1976-1999", "1999-2005", "2006-2015", "2016+")
@@ -284,7 +286,7 @@ def test_birth_records(pop: Population, all_records: list[SampleRecord]) -> None
         else:
             blank_fathers += 1
             assert all(f[k] == "" for k in f if k.startswith("father."))
-        deadline = sp._Eras().at(r.registration_date).birth_deadline
+        deadline = _Eras().at(r.registration_date).birth_deadline
         lag = (r.registration_date - child.birth_date).days
         timeliness = f["registration.timeliness"]
         assert timeliness in ("on_time", "late", "re_registration")
@@ -538,7 +540,7 @@ def test_same_seed_same_records_across_processes() -> None:
 
 def test_unknown_book_type_or_era() -> None:
     small = sp.simulate(1, communes=1, scale=0.1)
-    with pytest.raises(sp.ConfigError):
+    with pytest.raises(ConfigError):
         small.records("adoption", "2016+")
-    with pytest.raises(sp.ConfigError):
+    with pytest.raises(ConfigError):
         small.records("birth", "1890-1900")
