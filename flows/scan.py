@@ -10,9 +10,10 @@ or a Dask cluster: :func:`run_scan` picks it).
 
 from __future__ import annotations
 
+import time
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prefect import flow, get_run_logger, task
 from prefect.futures import as_completed
@@ -27,14 +28,14 @@ from flows.settings import (
     ScanParams,
     database_trouble,
     ensure_office,
+    is_database_trouble,
     shared_prefect_api,
 )
 from flows.settings import session as db_session
-from loaders import ingest, registry
-from loaders.models import Book, BookStatus, Page
-from loaders.staging import stage_records
-from ocr.inspect import describe_file
 from ocr.job import PageOutcome, read_page_file
+
+if TYPE_CHECKING:  # the database modules are imported by the tasks that use them (see flows.settings)
+    from loaders.models import Book
 
 
 @task(
@@ -45,6 +46,10 @@ from ocr.job import PageOutcome, read_page_file
 )
 def register_pages(params: ScanParams) -> tuple[int, int, dict[str, Any]]:
     """Register the book, a new batch and every page of the files; (book id, batch id, ingest report)."""
+    from loaders import ingest
+    from loaders.models import BookStatus
+    from ocr.inspect import describe_file
+
     files = [describe_file(Path(p)) for p in params.files]
     with db_session() as session:
         ensure_office(session, params.book.office)
@@ -57,6 +62,8 @@ def register_pages(params: ScanParams) -> tuple[int, int, dict[str, Any]]:
 
 
 def _book(session: Any, ref: BookRef) -> Book:
+    from loaders import registry
+
     return registry.register_book(
         session,
         office_code=ref.office,
@@ -76,6 +83,8 @@ def _book(session: Any, ref: BookRef) -> Book:
 )
 def pending_pages(book_id: int) -> list[tuple[int, str, int]]:
     """(page id, image path, frame) of the book's pages not read yet, in page order."""
+    from loaders import ingest
+
     with db_session() as session:
         return [
             (p.id, p.image_path, int(p.quality.get("frame", 0)))
@@ -91,14 +100,37 @@ def read_page(
     return read_page_file(page_id, path, frame, book_type, era, layout_path=layout_path, engine=engine)
 
 
-@task(
-    name="save-page",
-    retries=DB_RETRIES,
-    retry_delay_seconds=DB_RETRY_DELAY_S,
-    retry_condition_fn=database_trouble,
-)
+#: Pauses (seconds) before each new try of a page's save when the database failed (as the tasks' retries).
+SAVE_RETRY_DELAY_S = DB_RETRY_DELAY_S
+
+
 def save_page(outcome: PageOutcome, layout_path: str | None, actor: str) -> int:
-    """Stage the page's records, or quarantine it, in one transaction; the number of records staged."""
+    """Stage the page's records, or quarantine it, in one transaction; the number of records staged.
+
+    A plain function in the flow's process, not a Prefect task: the page's state in Prefect is its read
+    task's, and a task run per save doubled the API traffic (task run, states, logs, events) that the flow's
+    process and Prefect's server handle while the OCR workers need the cores. The database is tried again
+    as the tasks are (``DB_RETRIES`` times, after ``SAVE_RETRY_DELAY_S``), and only when it is what failed.
+    """
+    for attempt in range(DB_RETRIES + 1):
+        try:
+            return _save_page(outcome, layout_path, actor)
+        except Exception as exc:
+            if attempt == DB_RETRIES or not is_database_trouble(exc):
+                raise
+            pause = SAVE_RETRY_DELAY_S[min(attempt, len(SAVE_RETRY_DELAY_S) - 1)]
+            get_run_logger().warning(
+                "page %s not saved (%s); trying again in %s s", outcome.page_id, exc, pause
+            )
+            time.sleep(pause)
+    raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def _save_page(outcome: PageOutcome, layout_path: str | None, actor: str) -> int:
+    from loaders import ingest
+    from loaders.models import Page
+    from loaders.staging import stage_records
+
     with db_session() as session:
         page = session.get(Page, outcome.page_id)
         if page is None or page.status != "ingested":
@@ -142,7 +174,8 @@ def link_persons(office: str, actor: str) -> dict[str, Any]:
 )
 def finish_batch(book_id: int, batch_id: int, counts: dict[str, Any], actor: str) -> None:
     """Close the batch with its counts; a book with no page left to read is ``scanned``."""
-    from loaders.models import Batch
+    from loaders import ingest
+    from loaders.models import Batch, Book, BookStatus
 
     with db_session() as session:
         batch = session.get(Batch, batch_id)
@@ -218,6 +251,7 @@ def _read_and_stage(params: ScanParams, book_id: int, report: dict[str, Any]) ->
 
 def _close_failed(book_id: int, batch_id: int, actor: str, exc: BaseException) -> None:
     """Mark the batch failed with the error; if the database is the problem, leave it (a rerun resumes)."""
+    from loaders import ingest
     from loaders.models import Batch
 
     try:

@@ -1,4 +1,9 @@
-"""Typed parameters of the flows and the per-process resources their tasks share."""
+"""Typed parameters of the flows and the per-process resources their tasks share.
+
+The database modules (SQLAlchemy, Alembic, loaders) are imported where they are used: an OCR worker process
+imports the flow modules (Prefect sends it the flow with every task) but never touches the database, and
+those imports were a third of its start-up.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
 
-from loaders import db
 from sohoa.errors import DatabaseError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import Session
 
 #: Database steps are tried again this many times, after these pauses (seconds), when the database fails.
 DB_RETRIES = 3
@@ -48,11 +53,15 @@ class ScanParams(BaseModel):
 def database() -> Engine:
     """The engine of the database in use (``SOHOA_DATABASE_URL`` or the SQLite default), one per process
     and URL."""
+    from loaders import db
+
     return _engine(db.database_url())
 
 
 @cache
 def _engine(url: str) -> Engine:
+    from loaders import db
+
     return db.make_engine(url)
 
 
@@ -60,6 +69,10 @@ def _engine(url: str) -> Engine:
 def session() -> Iterator[Session]:
     """A session on :func:`database` committed at the end of the block (rolled back if it raises); a
     database that cannot be reached or fails becomes one :class:`DatabaseError` saying how to fix it."""
+    from sqlalchemy import exc as sa_exc
+
+    from loaders import db
+
     engine = database()
     try:
         with db.session_scope(engine) as s:
@@ -109,8 +122,13 @@ def database_trouble(_task: Any, _run: Any, state: Any) -> bool:
     """Prefect's retry condition: retry only when the database failed (not for a full disk or bad input)."""
     try:
         state.result()
-    except (sa_exc.OperationalError, sa_exc.InterfaceError, DatabaseError):
-        return True
-    except BaseException:
-        return False
+    except BaseException as exc:
+        return is_database_trouble(exc)
     return False
+
+
+def is_database_trouble(exc: BaseException) -> bool:
+    """True when ``exc`` says the database failed (worth another try), not the input or the disk."""
+    from sqlalchemy import exc as sa_exc
+
+    return isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError | DatabaseError)

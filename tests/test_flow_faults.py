@@ -33,7 +33,7 @@ from sohoa.errors import DatabaseError
 
 SEED = 5321  # not used by any other test
 DOWN_URL = "postgresql+psycopg://sohoa@127.0.0.1:9/unreachable"  # nothing listens on port 9
-DB_TASKS = ("register_pages", "pending_pages", "save_page", "link_persons", "finish_batch")
+DB_TASKS = ("register_pages", "pending_pages", "link_persons", "finish_batch")
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +48,7 @@ def no_retry_pause(monkeypatch: pytest.MonkeyPatch) -> None:
     """The scan flow's database tasks retry as configured, without the pauses."""
     for name in DB_TASKS:
         monkeypatch.setattr(flows.scan, name, getattr(flows.scan, name).with_options(retry_delay_seconds=0))
+    monkeypatch.setattr(flows.scan, "SAVE_RETRY_DELAY_S", [0.0])  # page saves retry in the flow's process
 
 
 class Outage:
