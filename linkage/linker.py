@@ -7,13 +7,16 @@ evidence of :mod:`linkage.constraints`), persons a hard constraint forbids are s
 
 - the best person scoring ``auto_threshold`` or more, ahead of the next by ``margin``, gets the mention
   (the thresholds rise by ``bits_per_doubling`` and ``suggest_bits_per_doubling`` bits per doubling of the
-  persons past ``scale_persons``: :meth:`LinkSettings.thresholds`), unless nothing beyond names was
+  persons past ``scale_persons``, and by ``late_bits_per_doubling`` past ``knee_persons``:
+  :meth:`LinkSettings.thresholds`), unless nothing beyond names was
   compared (:func:`beyond_names`) or, past ``scale_persons``, a comparison disagrees by more than
   ``veto_below`` bits;
 - otherwise the mention starts a new person, and the persons scoring ``suggest_threshold`` or more are
   returned as suggestions for a reviewer, each with its :class:`~linkage.comparisons.Evidence`.
 
-Nothing is rebuilt: books of any era can arrive in any order. The settings are one pydantic object, saved
+Candidate pairs are screened first (:meth:`~linkage.batch.PairScorer.screen`): only those whose score can
+reach the lowest that could change a decision (:meth:`Linker.low`, rising with the thresholds) are scored
+in full. Nothing is rebuilt: books of any era can arrive in any order. The settings are one pydantic object, saved
 as JSON beside every run (:meth:`LinkSettings.save`).
 """
 
@@ -125,7 +128,7 @@ class LinkSettings(BaseModel):
         description="added to the suggestion threshold per doubling (None: bits_per_doubling)",
     )
     knee_persons: int | None = Field(
-        default=None,
+        default=65536,
         ge=1,
         description="persons past which each doubling adds late_bits_per_doubling to both thresholds "
         "instead (None: no knee)",
