@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -54,6 +55,7 @@ from sohoa import config
 from sohoa.config import Layout
 
 log = logging.getLogger("ocr_bench")
+cv2.setNumThreads(1)  # one core per contender, as a flow worker runs (ocr.job.worker_engine)
 
 CONTENDERS: tuple[str, ...] = ("sohoa", "img2table", "pytesseract-cells", "pytesseract-page")
 KINDS: tuple[str, ...] = ("ledger", "form", "all")
