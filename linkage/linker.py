@@ -134,7 +134,7 @@ class LinkSettings(BaseModel):
         "instead (None: no knee)",
     )
     late_bits_per_doubling: float = Field(
-        default=1.0,
+        default=1.25,
         ge=0,
         description="added to both thresholds per doubling of the persons past knee_persons",
     )
