@@ -267,14 +267,18 @@ def serve(
 @app.command("demo")
 @friendly
 def demo(
-    out_dir: Annotated[Path, typer.Option("--out", help="Where the sample books go.")] = Path("data/demo"),
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Where the sample books go (default: demo/ in the data folder)."),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the sample books.")] = 2026,
     workers: Annotated[int | None, typer.Option(help="OCR worker processes (default: one per core).")] = None,
 ) -> None:
     """Samples → campaign → a scripted reviewer → load and export → progress report; says where to look."""
     from sohoa.demo import run_demo
+    from sohoa.paths import data_dir
 
-    run_demo(out_dir, seed=seed, workers=workers)
+    run_demo(out_dir or data_dir() / "demo", seed=seed, workers=workers)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.tesseract, pytest.mark.slow]
 
 def run_demo(cwd: Path, name: str) -> tuple[int, str, str]:
     """Run ``sohoa demo`` in ``cwd``; output goes to files (a lingering Prefect server can hold a pipe)."""
-    env = {**os.environ, "COLUMNS": "200", "SOHOA_DATA_DIR": str(cwd / "data")}
+    env = {**os.environ, "COLUMNS": "200", "SOHOA_DATA_DIR": str(cwd / "store")}
     env.pop("SOHOA_DATABASE_URL", None)
     stdout, stderr = cwd / f"{name}.out", cwd / f"{name}.err"
     with stdout.open("w") as out, stderr.open("w") as err:
@@ -42,7 +42,8 @@ def test_demo_runs_the_whole_chain_and_a_rerun_changes_nothing(tmp_path: Path) -
     text = " ".join(out.split())
     assert "Where to look next" in text and "sohoa serve" in text and "sohoa status" in text
 
-    data = tmp_path / "data"
+    data = tmp_path / "store"  # everything under SOHOA_DATA_DIR, nothing in ./data
+    assert not (tmp_path / "data").exists()
     manifest = json.loads((data / "demo" / "manifest.json").read_text(encoding="utf-8"))
     assert len(manifest["books"]) == len(DEMO_ERAS) * len(DEMO_TYPES)
     truth = (data / "demo" / "truth.jsonl").read_text(encoding="utf-8").splitlines()
