@@ -10,13 +10,14 @@ or a Dask cluster: :func:`run_scan` picks it).
 
 from __future__ import annotations
 
+import itertools
 import time
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from prefect import flow, get_run_logger, task
-from prefect.futures import as_completed
+from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from flows import progress
@@ -213,6 +214,25 @@ def scan_book(params: ScanParams) -> dict[str, Any]:
     return {**counts, "book_id": book_id, "batch_id": batch_id}
 
 
+#: Page reads submitted ahead per OCR worker: enough to keep every worker busy, few enough that a batch of
+#: thousands of pages holds a few dozen submitted reads and their results in the flow's process, not all
+#: of them (Prefect keeps each submitted task's pickled call, and each future its result).
+READ_AHEAD_PER_WORKER = 4
+
+
+def read_ahead(workers: int) -> int:
+    """How many page reads to keep submitted: READ_AHEAD_PER_WORKER per worker of the flow's task runner
+    (16 workers assumed for a Dask cluster, whose size the flow does not know)."""
+    from prefect.context import FlowRunContext
+
+    context = FlowRunContext.get()
+    runner = context.task_runner if context is not None else None
+    pool = getattr(runner, "_max_workers", None) if runner is not None else None
+    if runner is not None and pool is None:
+        pool = 16
+    return READ_AHEAD_PER_WORKER * max(workers, pool or 1)
+
+
 def _read_and_stage(params: ScanParams, book_id: int, report: dict[str, Any]) -> dict[str, Any]:
     log = get_run_logger()
     jobs = pending_pages(book_id)
@@ -224,14 +244,22 @@ def _read_and_stage(params: ScanParams, book_id: int, report: dict[str, Any]) ->
         len(report["quarantined"]),
     )
     layout = str(params.layout_path) if params.layout_path else None
-    futures = [
-        read_page.submit(pid, path, frame, params.book.book_type, params.book.era, layout, params.engine)
-        for pid, path, frame in jobs
-    ]
+    waiting = iter(jobs)
+    in_flight: set[PrefectFuture[PageOutcome]] = set()
+
+    def submit(count: int) -> None:
+        for pid, path, frame in itertools.islice(waiting, count):
+            book = params.book
+            in_flight.add(read_page.submit(pid, path, frame, book.book_type, book.era, layout, params.engine))
+
+    submit(read_ahead(params.workers))
     staged = read = 0
     quarantined = list(report["quarantined"])
     progress.report("pages", 0, len(jobs))
-    for future in as_completed(futures):
+    while in_flight:
+        future = next(as_completed(list(in_flight)))
+        in_flight.discard(future)
+        submit(1)
         outcome: PageOutcome = future.result()
         staged += save_page(outcome, layout, params.actor)
         read += 1

@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flow_helpers import TruthReader, typed_birth_book
 from flow_helpers import truth as read_truth
-from flow_helpers import typed_birth_book
 from PIL import Image
 from sqlalchemy import func, select
 
+import flows.scan
 from flows.scan import run_scan
 from flows.settings import BookRef, ScanParams, database
 from loaders import db
@@ -158,3 +159,36 @@ def test_kill_9_in_the_middle_then_rerun_stages_every_page_exactly_once(
     assert done["pages"] == {"staged": 3}
     assert done["records"] == len(truth) == done["audits"]
     assert len(set(done["rows"])) == len(done["rows"])
+
+
+def test_a_batch_keeps_only_a_few_page_reads_submitted_at_a_time(
+    flow_db: str, book_dir: tuple[Path, dict[str, Any], list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A batch of thousands of pages must not hold every submitted read and every result in the flow's
+    # process: reads are submitted READ_AHEAD_PER_WORKER per worker ahead of the saves.
+    root, book, truth = book_dir
+    monkeypatch.setattr(flows.scan, "read_page_file", TruthReader(root))
+    monkeypatch.setattr(flows.scan, "READ_AHEAD_PER_WORKER", 1)
+    submitted: list[int] = []
+    submitted_at_save: list[int] = []
+    real_submit, real_save = flows.scan.read_page.submit, flows.scan.save_page
+
+    class CountingRead:
+        def submit(self, page_id: int, *args: Any) -> Any:
+            submitted.append(page_id)
+            return real_submit(page_id, *args)
+
+    def counting_save(outcome: Any, *args: Any) -> int:
+        submitted_at_save.append(len(submitted))
+        return real_save(outcome, *args)
+
+    monkeypatch.setattr(flows.scan, "read_page", CountingRead())
+    monkeypatch.setattr(flows.scan, "save_page", counting_save)
+    files = [root / p for p in book["pages"]]
+    counts = run_scan(_params(book, files, root))  # one worker: one read ahead
+    assert counts["pages_read"] == 3 and counts["records_staged"] == len(truth)
+    assert submitted_at_save == [
+        2,
+        3,
+        3,
+    ]  # the next read is submitted as each one is taken; never all at once
