@@ -128,7 +128,7 @@ class LinkSettings(BaseModel):
         description="added to the suggestion threshold per doubling (None: bits_per_doubling)",
     )
     knee_persons: int | None = Field(
-        default=65536,
+        default=None,
         ge=1,
         description="persons past which each doubling adds late_bits_per_doubling to both thresholds "
         "instead (None: no knee)",

@@ -536,7 +536,7 @@ def test_thresholds_rise_with_the_doublings_of_the_persons() -> None:
     assert settings.thresholds(4096 * 8) == pytest.approx((18.0, 16.25))
     same = LinkSettings(bits_per_doubling=1.0, suggest_bits_per_doubling=None, scale_persons=4096)
     assert same.thresholds(4096 * 8) == pytest.approx((same.auto_threshold + 3, same.suggest_threshold + 3))
-    flat = LinkSettings(bits_per_doubling=0.0, suggest_bits_per_doubling=0.0, knee_persons=None)
+    flat = LinkSettings(bits_per_doubling=0.0, suggest_bits_per_doubling=0.0)
     assert flat.thresholds(10**6) == (flat.auto_threshold, flat.suggest_threshold)
     knee = settings.model_copy(update={"knee_persons": 4096 * 8, "late_bits_per_doubling": 1.0})
     assert knee.thresholds(4096 * 8) == pytest.approx((18.0, 16.25))  # the steep rise up to the knee
