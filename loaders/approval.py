@@ -157,7 +157,11 @@ def _free(now: dt.datetime) -> ColumnElement[bool]:
 def _last_change(session: Session, record_id: int) -> str | None:
     row = session.execute(
         select(AuditLog.actor, AuditLog.action)
-        .where(AuditLog.entity == "record", AuditLog.entity_id == str(record_id))
+        .where(
+            AuditLog.entity == "record",
+            AuditLog.entity_id == str(record_id),
+            AuditLog.action != "spot_check",  # a look that changed nothing
+        )
         .order_by(desc(AuditLog.id))
         .limit(1)
     ).first()

@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from loaders.approval import _require_reviewer, get_record
+from loaders.approval import _require_reviewer, get_record, office_scope
 from loaders.audit import audit
-from loaders.models import Link, LinkStatus, Person, PersonMention, User, utcnow
+from loaders.models import Book, Link, LinkStatus, Person, PersonMention, Record, User, utcnow
 from sohoa.errors import NotFoundError
 
 DECIDED = (LinkStatus.CONFIRMED, LinkStatus.REJECTED)
@@ -154,6 +154,21 @@ def reject_link(session: Session, link_id: int, user: User) -> Link:
     return link
 
 
+def _named_in_scope(session: Session, person_id: int, user: User) -> bool:
+    """True when a record the user may see names the person: a reviewer links to a person the linker
+    suggested for the mention or one named in their offices' records; another office's persons stay unknown."""
+    offices = office_scope(session, user)
+    query = (
+        select(PersonMention.id)
+        .join(Record, Record.id == PersonMention.record_id)
+        .join(Book, Book.id == Record.book_id)
+        .where(PersonMention.person_id == person_id)
+    )
+    if offices is not None:
+        query = query.where(Book.office_code.in_(sorted(offices)))
+    return session.scalars(query.limit(1)).first() is not None
+
+
 def choose_person(session: Session, mention_id: int, person_id: int, user: User) -> Link:
     """Link the mention to another person the reviewer names (by id): a ``confirmed`` manual link."""
     _require_reviewer(user)
@@ -161,8 +176,16 @@ def choose_person(session: Session, mention_id: int, person_id: int, user: User)
     if mention is None:
         raise NotFoundError(f"mention {mention_id} not found")
     get_record(session, mention.record_id, user)
-    if session.get(Person, person_id) is None:
-        raise NotFoundError(f"person {person_id} not found", hint="type the number of an existing person")
+    suggested = session.scalars(
+        select(Link.id).where(Link.mention_id == mention_id, Link.person_id == person_id)
+    ).first()
+    if session.get(Person, person_id) is None or (
+        suggested is None and not _named_in_scope(session, person_id, user)
+    ):
+        raise NotFoundError(
+            f"person {person_id} not found",
+            hint="type the number of a person named in your office's records (search: Tìm người)",
+        )
     link = session.scalars(
         select(Link).where(Link.mention_id == mention_id, Link.person_id == person_id)
     ).first()

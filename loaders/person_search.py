@@ -10,14 +10,15 @@ office's records never show, and the persons are listed with the records (in sco
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from loaders.models import Book, Person, PersonMention, Record
+from loaders.models import Book, PersonMention, Record
 from normalize.text import ascii_key, comparison_key
 from sohoa.errors import InputError
 
@@ -34,7 +35,7 @@ class PersonHit:
     birth_year: int | None
     sex: str | None
     names: set[str] = field(default_factory=set)
-    records: list[tuple[int, str]] = field(default_factory=list)  # (record id, role)
+    records: list[tuple[int, str]] = field(default_factory=list)  # (record id, role), in scope
 
 
 def _keys(text: str, plain: bool) -> list[str]:
@@ -64,7 +65,14 @@ def search_persons(
             "type at least two letters of the name", hint="for example: Nông Văn An, or nong van"
         )
     rows = (
-        select(PersonMention.person_id, PersonMention.full_name, PersonMention.record_id, PersonMention.role)
+        select(
+            PersonMention.person_id,
+            PersonMention.full_name,
+            PersonMention.record_id,
+            PersonMention.role,
+            PersonMention.birth_year,
+            PersonMention.sex,
+        )
         .join(Record, Record.id == PersonMention.record_id)
         .join(Book, Book.id == Record.book_id)
         .where(PersonMention.person_id.is_not(None))
@@ -74,21 +82,30 @@ def search_persons(
         rows = rows.where(Book.office_code.in_(sorted(offices)))
     if birth_year is not None:
         rows = rows.where(PersonMention.birth_year == birth_year)
-    found: dict[int, PersonHit] = {}
+    found: list[PersonHit] = []
     mentions = session.execute(rows.execution_options(yield_per=5000))
     try:
         for person_id, group in itertools.groupby(mentions, key=lambda row: row[0] or 0):
             named = list(group)
-            if not any(_matches(words, _keys(name, plain)) for _, name, _, _ in named):
-                continue
-            hit = found[person_id] = PersonHit(person_id, named[0][1], None, None)
-            hit.names = {name for _, name, _, _ in named}
-            hit.records = [(record_id, role) for _, _, record_id, role in named[:MAX_RECORDS_SHOWN]]
-            if len(found) >= limit:
-                break
+            if any(_matches(words, _keys(row[1], plain)) for row in named):
+                found.append(_hit(person_id, named))
     finally:
         mentions.close()
-    for person in session.scalars(select(Person).where(Person.id.in_(list(found)))):
-        hit = found[person.id]
-        hit.display_name, hit.birth_year, hit.sex = person.display_name, person.birth_year, person.sex
-    return sorted(found.values(), key=lambda h: (-len(h.records), h.display_name, h.person_id))
+    found.sort(key=lambda h: (-len(h.records), h.display_name, h.person_id))
+    return found[:limit]
+
+
+def _hit(person_id: int, named: list[Any]) -> PersonHit:
+    """A person as the in-scope records name them (never from the province-wide person row, whose name,
+    year and sex may come from another office's record)."""
+    names = Counter(row[1] for row in named)
+    years = Counter(row[4] for row in named if row[4] is not None)
+    sexes = Counter(row[5] for row in named if row[5])
+    return PersonHit(
+        person_id,
+        names.most_common(1)[0][0],
+        years.most_common(1)[0][0] if years else None,
+        sexes.most_common(1)[0][0] if sexes else None,
+        set(names),
+        [(row[2], row[3]) for row in named[:MAX_RECORDS_SHOWN]],
+    )

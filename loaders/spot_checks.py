@@ -16,7 +16,7 @@ from typing import Final
 from sqlalchemy import desc, select
 from sqlalchemy.orm import Session
 
-from loaders.approval import OVERSEER_ROLES, get_record, require_role
+from loaders.approval import OVERSEER_ROLES, PermissionDenied, get_record, require_role
 from loaders.audit import audit
 from loaders.corrections import CORRECTABLE
 from loaders.models import AuditLog, User
@@ -67,7 +67,13 @@ def record_spot_check(
     text = " ".join(note.split())[:MAX_NOTE]
     if outcome == SpotCheckResult.ERROR and not text:
         raise InputError("say what differs from the page", hint="write a note for the reviewer")
-    after = {"result": outcome.value, "note": text, "reviewer": approver_of(session, record.id)}
+    reviewer = approver_of(session, record.id)
+    if reviewer == user.username:
+        raise PermissionDenied(
+            f"{user.username} approved record {record.id}: a spot check is someone else's look",
+            hint="ask another supervisor to check it",
+        )
+    after = {"result": outcome.value, "note": text, "reviewer": reviewer}
     return audit(session, user.username, SPOT_CHECK_ACTION, "record", record.id, after=after)
 
 

@@ -8,13 +8,14 @@ Works inside the caller's session and never commits.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import re
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from loaders.audit import SYSTEM, audit, snapshot
@@ -198,10 +199,27 @@ def audit_login(session: Session, user: User, address: str) -> None:
     audit(session, user.username, LOGIN_ACTION, "user", user.id, after={"address": address})
 
 
-def audit_failed_login(session: Session, username: str, address: str) -> None:
-    """A failed sign-in: the name as typed (unknown names too) and the address; never the password."""
-    name = username[:64] or "?"
-    audit(session, "anonymous", LOGIN_FAILED_ACTION, "login", name, after={"address": address[:64]})
+def login_name(session: Session, username: str) -> str:
+    """The name sign-in attempts are counted and audited under: an account's own name, or for a name no
+    account has, a digest of it (a password typed into the name field never reaches the audit log)."""
+    if username and find_user(session, username) is not None:
+        return username
+    return "?" + hashlib.sha256(username.encode("utf-8")).hexdigest()[:16]
+
+
+def audit_failed_login(session: Session, name: str, address: str) -> None:
+    """A failed sign-in under ``name`` (see :func:`login_name`) from ``address``; never the password."""
+    audit(session, "anonymous", LOGIN_FAILED_ACTION, "login", name[:64], after={"address": address[:64]})
+
+
+def lock_login(session: Session, name: str, address: str) -> None:
+    """On PostgreSQL, hold this name's and this address's sign-in locks until the transaction ends, so that
+    server processes count, check and record one attempt of theirs at a time (else a burst of parallel
+    attempts would all read the same count). Other databases rely on the caller's process lock."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in sorted({f"name:{name}", f"ip:{address}"}):
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
 
 
 def login_attempts(session: Session, since: dt.datetime) -> list[LoginAttempt]:

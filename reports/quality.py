@@ -121,14 +121,29 @@ def fetch_reviewers(session: Session, registry: Registry, scope: Scope) -> list[
 
 
 def fetch_audit_payloads(
-    session: Session, registry: Registry, scope: Scope, actions: Iterable[str] = (), prefix: str = ""
+    session: Session,
+    registry: Registry,
+    scope: Scope,
+    actions: Iterable[str] = (),
+    prefix: str = "",
+    *,
+    latest_per_record: bool = False,
 ) -> list[tuple[str, Any, Any]]:
-    """(actor, before, after) of record audit rows with one of ``actions`` or an action starting ``prefix``."""
+    """(actor, before, after) of record audit rows with one of ``actions`` or an action starting ``prefix``
+    (only each record's latest such row with ``latest_per_record``)."""
     match = AuditLog.action.in_(list(actions)) if actions else AuditLog.action.startswith(prefix)
-    query = select(AuditLog.actor, AuditLog.before, AuditLog.after).where(
-        AuditLog.entity == "record", match, *_audit_scope(registry, scope)
+    query = (
+        select(AuditLog.entity_id, AuditLog.actor, AuditLog.before, AuditLog.after)
+        .where(AuditLog.entity == "record", match, *_audit_scope(registry, scope))
+        .order_by(AuditLog.id)
     )
-    return [(actor, before, after) for actor, before, after in session.connection().execute(query)]
+    rows = [
+        (entity_id, (actor, before, after))
+        for entity_id, actor, before, after in session.connection().execute(query)
+    ]
+    if latest_per_record:  # a record checked again: its latest finding stands
+        return list(dict(rows).values())
+    return [payload for _id, payload in rows]
 
 
 # --------------------------------------------------------------------------- pure computations
@@ -300,7 +315,7 @@ def build_quality(session: Session, scope: Scope | None = None) -> Report:
     check_scope(registry, scope)
     raw = fetch_confidence(session, registry, scope)
     edits = fetch_audit_payloads(session, registry, scope, actions=EDIT_ACTIONS)
-    checks = fetch_audit_payloads(session, registry, scope, prefix=SPOT_CHECK_PREFIX)
+    checks = fetch_audit_payloads(session, registry, scope, prefix=SPOT_CHECK_PREFIX, latest_per_record=True)
     views = [
         View("confidence", "Độ tin cậy theo giai đoạn và nhóm sổ", CONFIDENCE_COLUMNS, confidence_rows(raw)),
         View(

@@ -169,3 +169,13 @@ def test_spot_checks_only_by_supervisors_on_decided_records(engine: Engine, appr
             record_spot_check(session, approved[2], sup, "ok")
     with session_scope(engine) as session:
         assert latest_results(session, approved) == {}
+
+
+def test_a_supervisor_does_not_spot_check_their_own_approval(engine: Engine, approved: list[int]) -> None:
+    with session_scope(engine) as session:
+        sup = user(session, "sup")
+        book = get_book(session, record(session, approved[0]).book_id)
+        [own] = stage_page(session, book, BIRTHS[:1], page_no=2)
+        approve(session, own, sup, 1, now=T0)
+        with pytest.raises(PermissionDenied, match="someone else's look"):
+            record_spot_check(session, own, sup, "ok")

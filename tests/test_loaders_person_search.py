@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
-from test_loaders_approval import BIRTHS, get_book, stage_page
+from test_loaders_approval import BIRTHS, add_user, get_book, stage_page
 
 from loaders.db import session_scope
-from loaders.models import Person, PersonMention
+from loaders.link_review import choose_person
+from loaders.models import Person, PersonMention, UserRole
 from loaders.person_search import search_persons
 from loaders.registry import register_book
-from sohoa.errors import InputError
+from sohoa.errors import InputError, NotFoundError
 
 
 def _person(session: Session, name: str, year: int | None, mentions: list[tuple[int, str, str]]) -> int:
@@ -76,3 +77,30 @@ def test_a_hit_lists_its_records_and_spellings(engine: Engine, people: dict[str,
         assert [role for _, role in hit.records] == ["mother", "mother"]
         with pytest.raises(InputError, match="two letters"):
             search_persons(session, {"01234"}, " a ")
+
+
+def test_what_a_hit_shows_comes_from_the_records_in_scope(engine: Engine, people: dict[str, int]) -> None:
+    with session_scope(engine) as session:
+        person = session.get(Person, people["mai"])  # the province-wide row, as another office named her
+        assert person is not None
+        person.display_name, person.birth_year, person.sex = "Hoàng Thị Mây", 1950, "Nữ"
+    with session_scope(engine) as session:
+        [hit] = search_persons(session, {"01234"}, "hoang thi mai")
+        assert (hit.display_name, hit.birth_year, hit.sex) == ("Hoàng Thị Mai", 1985, None)
+
+
+def test_a_person_of_another_office_cannot_be_chosen_by_number(
+    engine: Engine, people: dict[str, int]
+) -> None:
+    with session_scope(engine) as session:
+        lan = add_user(session, "lan")
+        add_user(session, "op", role=UserRole.OPERATOR)
+        mention = session.scalars(
+            select(PersonMention).where(PersonMention.person_id == people["hung"])
+        ).one()
+        with pytest.raises(NotFoundError, match=f"person {people['far']} not found"):
+            choose_person(session, mention.id, people["far"], lan)  # named only in commune 01235's records
+        with pytest.raises(NotFoundError):
+            choose_person(session, mention.id, 10_000, lan)
+        link = choose_person(session, mention.id, people["hung2"], lan)  # named in this commune: allowed
+        assert link.person_id == people["hung2"]

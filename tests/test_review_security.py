@@ -226,3 +226,12 @@ def test_failed_logins_are_audited_and_throttle_every_server_process(
         rows = session.scalars(select(AuditLog).where(AuditLog.action == "login_failed")).all()
         assert [(r.actor, r.entity, r.entity_id) for r in rows] == [("anonymous", "login", "lan")] * 3
         assert all(r.after == {"address": "testclient"} for r in rows)
+    with TestClient(
+        first
+    ) as a:  # a name no account has (a password typed in the wrong box) is kept as a digest
+        assert login(a, "mat-khau-bi-mat", "x").status_code == 401
+    with session_scope(engine) as session:
+        last = session.scalars(
+            select(AuditLog).where(AuditLog.action == "login_failed").order_by(AuditLog.id.desc())
+        ).first()
+        assert last is not None and last.entity_id.startswith("?") and "mat-khau" not in last.entity_id

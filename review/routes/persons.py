@@ -21,7 +21,8 @@ ReviewerDep = Annotated[User, Depends(require_roles(UserRole.REVIEWER, UserRole.
 @router.get("/persons")
 def persons_page(request: Request, user: ReviewerDep, db: DbDep, q: str = "", year: str = "") -> Response:
     query, problem = q.strip()[:200], None
-    birth_year = int(year) if year.strip().isdigit() else None
+    typed = year.strip()[:4]
+    birth_year = int(typed) if typed.isascii() and typed.isdecimal() else None
     hits = []
     if query:
         try:

@@ -25,7 +25,7 @@ from loaders.approval import (
     reject,
     release_claim,
 )
-from loaders.corrections import can_correct, correct_record
+from loaders.corrections import MAX_REASON, can_correct, correct_record
 from loaders.link_review import choose_person, confirm_link, record_links, reject_link
 from loaders.models import AuditLog, Link, PersonMention, Record, RecordState, User, utcnow
 from loaders.spot_checks import latest_results, record_spot_check
@@ -312,9 +312,8 @@ def record_action(
             return _next(request, db, user)  # the decision and the next claim commit together
         edits = _edited_fields(changes, _originals(form))
         if action == "correct":
-            return _correct(
-                request, db, user, record_id, version, edits, text_field(form, "correction_reason")
-            )
+            why = text_field(form, "correction_reason")
+            return _correct(request, db, user, record_id, version, edits, _originals(form), why)
         if edits:
             version = edit_fields(db, record_id, user, version, edits).version
         if action == "approve":
@@ -340,19 +339,29 @@ def record_action(
             status=409,
             reason=reason,
             note=note,
+            correction_reason=text_field(form, "correction_reason"),
         )
 
 
 def _correct(
-    request: Request, db: Session, user: User, record_id: int, version: int, edits: dict[str, str], why: str
+    request: Request,
+    db: Session,
+    user: User,
+    record_id: int,
+    version: int,
+    edits: dict[str, str],
+    originals: dict[str, str],
+    why: str,
 ) -> Response:
     """A supervisor's correction of an approved or loaded record (``loaders.corrections``)."""
-    why = why.strip()
+    why = " ".join(why.split())[:MAX_REASON]
     if not why or not edits:
         db.rollback()
         flash(request, "Hãy sửa ít nhất một ô và ghi lý do sửa." if why else "Hãy ghi lý do sửa.", "error")
         record = get_record(db, record_id, user)
-        return record_page(request, db, user, record, submitted=edits, status=400, correction_reason=why)
+        return record_page(
+            request, db, user, record, submitted=edits, originals=originals, status=400, correction_reason=why
+        )
     correct_record(db, record_id, user, version, edits, why)
     db.commit()
     flash(request, f"Đã sửa hồ sơ {record_id} sau khi duyệt (lý do: {why}).", "success")
