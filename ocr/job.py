@@ -15,8 +15,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import cv2
-
 from ocr.engines import make_engine
 from ocr.engines.base import OcrEngine
 from ocr.load import PageImageError, iter_pages
@@ -42,11 +40,8 @@ class PageOutcome:
 
 @cache
 def worker_engine(name: str) -> OcrEngine:
-    """One engine per worker process, made on first use and reused for every page.
-
-    OpenCV's own thread pool is switched off in the worker: parallelism comes from one worker per core, and
-    OpenCV threads on top of that only make the workers wait for each other's cores."""
-    cv2.setNumThreads(1)
+    """One engine per worker process, made on first use and reused for every page (OpenCV's threads are the
+    worker pool's to set: ``flows.pool.cv_threads``)."""
     return make_engine(name)
 
 
