@@ -10,10 +10,11 @@ for the next run). Then, for each worker count W:
 
 * **raw OCR**: the same files read with :func:`ocr.job.read_page_file` (decode, layout, OCR, quality: what
   a flow worker does) in a warm pool of W processes started as the flow's are (``flows.pool.warm_worker``:
-  OpenCV's threads, the engine loaded), nothing else: no database, no Prefect;
+  OpenCV on one thread, the engine loaded), nothing else: no database, no Prefect;
 * **flow**: :func:`flows.scan.run_scan` on a fresh SQLite database: Prefect (its temporary API server
   started beforehand by a no-op flow, so its start is not counted), ingest with sha256, one Prefect task
-  per page on W processes (the pool's start included: ``flows.pool.OcrProcessPool``), normalization and staging per page, person linking, and
+  per page, each in a thread of the flow's process handing its page to W OCR processes (the pool's start
+  included: ``flows.pool.OcrTaskRunner``), normalization and staging per page, person linking, and
   the batch closed. ``flow_overhead`` is ``1 - flow_pages_per_min / raw_pages_per_min`` at the same W.
 
 The resident memory of this process and all its children is sampled every 0.2 s during each flow run
@@ -143,11 +144,11 @@ def _kind(cmdline: list[str]) -> str:
     return "other"
 
 
-def _warm(workers: int) -> None:
-    """The same start as a flow worker's (flows.pool.warm_worker: OpenCV threads, engine made)."""
-    from flows.pool import cv_threads, warm_worker
+def _warm() -> None:
+    """The same start as a flow worker's (flows.pool.warm_worker: OpenCV on one thread, engine made)."""
+    from flows.pool import warm_worker
 
-    warm_worker("tesserocr", cv_threads(workers))
+    warm_worker("tesserocr")
 
 
 def _read(args: tuple[int, str]) -> int:
@@ -159,9 +160,7 @@ def _read(args: tuple[int, str]) -> int:
 
 def raw_ocr(files: list[Path], workers: int) -> dict[str, Any]:
     """Pages per minute of the bare page reads in a warm pool of ``workers`` processes."""
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=get_context("spawn"), initializer=_warm, initargs=(workers,)
-    ) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_warm) as pool:
         list(pool.map(_read, [(-1, str(files[0]))] * workers))  # every worker loaded and warm
         started, cpu = time.perf_counter(), cpu_seconds()
         records = sum(pool.map(_read, list(enumerate(map(str, files)))))

@@ -4,8 +4,8 @@ records staged → persons linked.
 Thin by design: every step is a plain function of ocr/ or loaders/. Database writes happen in the flow's
 process, one transaction per page (the page's records and its ``staged`` state commit together), so a
 crash at any moment leaves each page either fully staged or still pending, and a rerun reads only the
-pending ones. Page reads run as one Prefect task per page on the flow's task runner (threads, processes
-or a Dask cluster: :func:`run_scan` picks it).
+pending ones. Page reads run as one Prefect task per page on the flow's task runner: OCR processes of
+:mod:`flows.pool`, or a Dask cluster (:func:`run_scan` picks it).
 """
 
 from __future__ import annotations
@@ -18,10 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from prefect import flow, get_run_logger, task
 from prefect.futures import PrefectFuture, as_completed
-from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+from prefect.task_runners import TaskRunner
 
-from flows import progress
-from flows.pool import OcrProcessPool
+from flows import pool, progress
 from flows.settings import (
     DB_RETRIES,
     DB_RETRY_DELAY_S,
@@ -97,8 +96,13 @@ def pending_pages(book_id: int) -> list[tuple[int, str, int]]:
 def read_page(
     page_id: int, path: str, frame: int, book_type: str, era: str, layout_path: str | None, engine: str
 ) -> PageOutcome:
-    """OCR of one page (runs on a worker: no database here)."""
-    return read_page_file(page_id, path, frame, book_type, era, layout_path=layout_path, engine=engine)
+    """OCR of one page: on a worker of the flow's OCR pool, or here when the task itself runs on a worker
+    (a Dask cluster). No database here."""
+    args = (page_id, path, frame, book_type, era)
+    ocr_pool = pool.active()
+    if ocr_pool is not None:
+        return ocr_pool.read(*args, layout_path=layout_path, engine=engine)
+    return read_page_file(*args, layout_path=layout_path, engine=engine)
 
 
 #: Pauses (seconds) before each new try of a page's save when the database failed (as the tasks' retries).
@@ -221,16 +225,20 @@ READ_AHEAD_PER_WORKER = 4
 
 
 def read_ahead(workers: int) -> int:
-    """How many page reads to keep submitted: READ_AHEAD_PER_WORKER per worker of the flow's task runner
-    (16 workers assumed for a Dask cluster, whose size the flow does not know)."""
+    """How many page reads to keep submitted: READ_AHEAD_PER_WORKER per OCR worker (the flow's OCR pool's,
+    else the task runner's threads; 16 workers assumed for a Dask cluster, whose size the flow does not
+    know)."""
     from prefect.context import FlowRunContext
 
+    ocr_pool = pool.active()
+    if ocr_pool is not None:
+        return READ_AHEAD_PER_WORKER * max(workers, ocr_pool.workers)
     context = FlowRunContext.get()
     runner = context.task_runner if context is not None else None
-    pool = getattr(runner, "_max_workers", None) if runner is not None else None
-    if runner is not None and pool is None:
-        pool = 16
-    return READ_AHEAD_PER_WORKER * max(workers, pool or 1)
+    size = getattr(runner, "_max_workers", None) if runner is not None else None
+    if runner is not None and size is None:
+        size = 16
+    return READ_AHEAD_PER_WORKER * max(workers, size or 1)
 
 
 def _read_and_stage(params: ScanParams, book_id: int, report: dict[str, Any]) -> dict[str, Any]:
@@ -299,14 +307,13 @@ def scan_batch(params: ScanParams) -> dict[str, Any]:
 
 def task_runner(workers: int, dask_address: str | None = None, engine: str = "tesserocr") -> TaskRunner[Any]:
     """Where page reads run: a Dask cluster at ``dask_address``, else ``workers`` OCR processes spawned and
-    warmed as the flow starts (:class:`flows.pool.OcrProcessPool`), or a thread of the flow's process for 1."""
+    warmed as the flow starts, each page's task in a thread of the flow's process
+    (:class:`flows.pool.OcrTaskRunner`)."""
     if dask_address:
         from prefect_dask import DaskTaskRunner
 
         return DaskTaskRunner(address=dask_address)
-    if workers <= 1:
-        return ThreadPoolTaskRunner(max_workers=1)
-    return OcrProcessPool(max_workers=workers, engine=engine)
+    return pool.OcrTaskRunner(max_workers=max(1, workers), engine=engine)
 
 
 def run_scan(params: ScanParams, *, dask_address: str | None = None) -> dict[str, Any]:
@@ -318,6 +325,6 @@ def run_scan(params: ScanParams, *, dask_address: str | None = None) -> dict[str
 
 
 def started(runner: TaskRunner[Any]) -> AbstractContextManager[Any]:
-    """An OCR process pool started now, so its workers get ready while Prefect's temporary server starts
-    and the flow registers the pages (other task runners are started by the flow itself)."""
-    return runner if isinstance(runner, OcrProcessPool) else nullcontext()
+    """The OCR workers started now, so they get ready while Prefect's temporary server starts and the flow
+    registers the pages (other task runners are started by the flow itself)."""
+    return runner if isinstance(runner, pool.OcrTaskRunner) else nullcontext()

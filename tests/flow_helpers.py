@@ -7,6 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+
+import flows.campaign
+import flows.scan
 from ocr.job import PageOutcome
 from samples.make import make_samples
 
@@ -63,3 +68,15 @@ class TruthReader:
             for t in self.by_digest.get(digest(Path(path)), [])
         ]
         return PageOutcome(page_id, records, {"frame": frame, "flags": []})
+
+
+def read_in_this_process(monkeypatch: pytest.MonkeyPatch, reader: Any) -> None:
+    """Make the flows read pages with ``reader`` in a thread of the test's process instead of in OCR worker
+    processes (a stand-in reader that records what it read must run where the test can look)."""
+
+    def one_thread(*_: Any, **__: Any) -> TaskRunner[Any]:
+        return ThreadPoolTaskRunner(max_workers=1)
+
+    monkeypatch.setattr(flows.scan, "read_page_file", reader)
+    monkeypatch.setattr(flows.scan, "task_runner", one_thread)
+    monkeypatch.setattr(flows.campaign, "task_runner", one_thread)

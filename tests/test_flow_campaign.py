@@ -13,13 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flow_helpers import TruthReader
+from flow_helpers import TruthReader, read_in_this_process
 from flow_helpers import truth as _truth
 from PIL import Image
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-import flows.scan
 from flows.books import campaign_books, folder_pattern
 from flows.campaign import CampaignError, CampaignParams, run_campaign
 from flows.settings import database
@@ -50,7 +49,7 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def fake_reader(samples: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., TruthReader]:
     def install(fail_on: str | None = None) -> TruthReader:
         reader = TruthReader(samples, fail_on)
-        monkeypatch.setattr(flows.scan, "read_page_file", reader)
+        read_in_this_process(monkeypatch, reader)
         return reader
 
     return install

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flow_helpers import TruthReader, typed_birth_book
+from flow_helpers import TruthReader, read_in_this_process, typed_birth_book
 from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
@@ -95,7 +95,7 @@ def test_a_database_away_for_a_while_is_retried_and_the_batch_completes(
     flow_db: str, book: tuple[Path, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root, entry = book
-    monkeypatch.setattr(flows.scan, "read_page_file", TruthReader(root))
+    read_in_this_process(monkeypatch, TruthReader(root))
     outage = Outage(
         lambda call: call in (3, 4)
     )  # the first page's save fails twice, then the database is back
@@ -114,7 +114,7 @@ def test_a_database_gone_for_good_fails_clearly_leaves_no_partial_record_and_the
     flow_db: str, book: tuple[Path, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root, entry = book
-    monkeypatch.setattr(flows.scan, "read_page_file", TruthReader(root))
+    read_in_this_process(monkeypatch, TruthReader(root))
     outage = Outage(lambda call: call >= 4)  # register, list pending, save page 1 work; then it is gone
     monkeypatch.setattr(flows.settings, "database", outage)
     files = [root / p for p in entry["pages"]]

@@ -117,13 +117,12 @@ def test_the_report_deployment_runs_daily() -> None:
 def test_the_deployed_flows_take_their_task_runner_from_the_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from prefect.task_runners import ProcessPoolTaskRunner
-
     from flows.deploy import ENV_DASK, ENV_WORKERS, runner_from_env
+    from flows.pool import OcrTaskRunner
 
     monkeypatch.delenv(ENV_DASK, raising=False)
     monkeypatch.setenv(ENV_WORKERS, "3")
     runner = runner_from_env()
-    assert isinstance(runner, ProcessPoolTaskRunner) and runner._max_workers == 3
+    assert isinstance(runner, OcrTaskRunner) and runner.workers == 3
     monkeypatch.setenv(ENV_DASK, "tcp://10.0.0.5:8786")
     assert type(runner_from_env()).__name__ == "DaskTaskRunner"

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flow_helpers import TruthReader, typed_birth_book
+from flow_helpers import TruthReader, read_in_this_process, typed_birth_book
 from flow_helpers import truth as read_truth
 from PIL import Image
 from sqlalchemy import func, select
@@ -167,7 +167,7 @@ def test_a_batch_keeps_only_a_few_page_reads_submitted_at_a_time(
     # A batch of thousands of pages must not hold every submitted read and every result in the flow's
     # process: reads are submitted READ_AHEAD_PER_WORKER per worker ahead of the saves.
     root, book, truth = book_dir
-    monkeypatch.setattr(flows.scan, "read_page_file", TruthReader(root))
+    read_in_this_process(monkeypatch, TruthReader(root))
     monkeypatch.setattr(flows.scan, "READ_AHEAD_PER_WORKER", 1)
     submitted: list[int] = []
     submitted_at_save: list[int] = []
