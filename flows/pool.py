@@ -25,6 +25,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -42,13 +43,29 @@ PageReader = Callable[..., PageOutcome]
 _active: OcrPool | None = None
 
 
-def warm_worker(engine: str) -> None:
+#: How often (seconds) a worker checks that the process that started it is still there.
+PARENT_CHECK_S = 1.0
+
+
+def _exit_with(parent: int) -> None:
+    """End this worker once ``parent`` is gone (a ``kill -9`` of the flow's process leaves its process
+    pool's workers waiting for work forever otherwise)."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_S)
+    os._exit(0)
+
+
+def warm_worker(engine: str, parent: int | None = None) -> None:
     """Get a worker process ready for page reads: OpenCV on one thread, this process's OCR engine made
-    and its model loaded.
+    and its model loaded; the worker ends when ``parent``, the process that started it, does (given by the
+    parent itself: if it was killed while this worker was still starting, this one's parent is already
+    another process).
 
     Never raises: an engine that cannot start is reported by the first page read, with its reason (an
     initializer that raised would break the whole pool with a less helpful error).
     """
+    watch = parent if parent is not None else os.getppid()
+    threading.Thread(target=_exit_with, args=(watch,), name="exit-with-parent", daemon=True).start()
     try:
         import cv2
 
@@ -87,7 +104,7 @@ class OcrPool:
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=warm_worker,
-            initargs=(self.engine,),
+            initargs=(self.engine, os.getpid()),
         )
         # A process pool spawns a worker per call submitted while none is idle, up to its size: these no-op
         # calls start all of them now, and each runs warm_worker before anything else.
@@ -135,7 +152,7 @@ class OcrPool:
             max_workers=1,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=warm_worker,
-            initargs=(self.engine,),
+            initargs=(self.engine, os.getpid()),
         ) as alone:
             try:
                 return alone.submit(self.reader, page_id, *args, **kwargs).result()

@@ -41,7 +41,7 @@ class PageOutcome:
 @cache
 def worker_engine(name: str) -> OcrEngine:
     """One engine per worker process, made on first use and reused for every page (OpenCV's threads are the
-    worker pool's to set: ``flows.pool.cv_threads``)."""
+    worker pool's to set: ``flows.pool.warm_worker``)."""
     return make_engine(name)
 
 

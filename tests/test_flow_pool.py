@@ -6,8 +6,13 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
+import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
+import psutil
 import pytest
 from pool_readers import crashing_reader, pid_reader
 from prefect import flow
@@ -16,6 +21,7 @@ from flows import pool
 from flows.pool import OcrPool, OcrTaskRunner, warm_worker
 from flows.scan import read_page, started, task_runner
 from flows.settings import shared_prefect_api
+from sohoa.paths import REPO_ROOT
 
 
 @flow(name="pool-reads")
@@ -101,3 +107,34 @@ def test_a_page_that_kills_its_worker_is_set_aside_and_the_pages_beside_it_are_r
         assert after.quarantine_reason is None and after.quality["pid"] in ocr_pool.pids()
     finally:
         ocr_pool.stop()
+
+
+@pytest.mark.slow
+def test_the_workers_end_when_the_flow_process_is_killed(tmp_path: Path) -> None:
+    # kill -9 of the flow's process must not leave its OCR workers waiting for pages forever
+    pids_file = tmp_path / "pids"
+    script = tmp_path / "pool_owner.py"
+    script.write_text(
+        "import sys, time\n"
+        "from flows.pool import OcrPool\n"
+        "if __name__ == '__main__':\n"
+        "    pool = OcrPool(2)\n"
+        "    pool.start()\n"
+        "    while len(pool.pids()) < 2:\n"
+        "        time.sleep(0.1)\n"
+        f"    open({str(pids_file)!r}, 'w').write(' '.join(map(str, pool.pids())))\n"
+        "    time.sleep(600)\n",
+        encoding="utf-8",
+    )
+    owner = subprocess.Popen([sys.executable, str(script)], cwd=REPO_ROOT)
+    try:
+        deadline = time.monotonic() + 120
+        while not pids_file.is_file() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        workers = [int(p) for p in pids_file.read_text().split()]
+        assert len(workers) == 2 and all(psutil.pid_exists(p) for p in workers)
+    finally:
+        owner.kill()
+        owner.wait()
+    _, alive = psutil.wait_procs([psutil.Process(p) for p in workers if psutil.pid_exists(p)], timeout=30)
+    assert alive == []
