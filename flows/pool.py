@@ -99,13 +99,16 @@ class OcrPool:
         self._executor: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
 
-    def _spawn(self, workers: int) -> ProcessPoolExecutor:
-        executor = ProcessPoolExecutor(
+    def _executor_of(self, workers: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=warm_worker,
             initargs=(self.engine, os.getpid()),
         )
+
+    def _spawn(self, workers: int) -> ProcessPoolExecutor:
+        executor = self._executor_of(workers)
         # A process pool spawns a worker per call submitted while none is idle, up to its size: these no-op
         # calls start all of them now, and each runs warm_worker before anything else.
         for _ in range(workers):
@@ -148,12 +151,7 @@ class OcrPool:
         broken.shutdown(wait=False, cancel_futures=True)
 
     def _read_alone(self, page_id: int, *args: Any, **kwargs: Any) -> PageOutcome:
-        with ProcessPoolExecutor(
-            max_workers=1,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=warm_worker,
-            initargs=(self.engine, os.getpid()),
-        ) as alone:
+        with self._executor_of(1) as alone:
             try:
                 return alone.submit(self.reader, page_id, *args, **kwargs).result()
             except BrokenProcessPool:
