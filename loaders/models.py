@@ -33,6 +33,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from normalize.text import ascii_key
+
 UTC = dt.UTC
 
 NAMING_CONVENTION = {
@@ -310,6 +312,16 @@ class Person(Base):
     created_at: Mapped[dt.datetime] = _created()
 
 
+def name_key(full_name: str) -> str:
+    """What person search filters on (``PersonMention.name_key``): the name without diacritics, lowercase,
+    between spaces (`` nguyen van an ``)."""
+    return f" {ascii_key(full_name)} "
+
+
+def _name_key_default(context: Any) -> str:
+    return name_key(context.get_current_parameters().get("full_name") or "")
+
+
 class PersonMention(Base):
     """A person as named in one role of one record (``child``, ``mother``, ``bride`` …)."""
 
@@ -324,6 +336,7 @@ class PersonMention(Base):
     record_id: Mapped[int] = _fk("records.id")
     role: Mapped[str] = mapped_column(String(32))
     full_name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(210), default=_name_key_default, server_default="")
     birth_date: Mapped[str | None] = mapped_column(String(10))  # ISO, possibly partial
     birth_year: Mapped[int | None] = mapped_column(Integer)
     sex: Mapped[str | None] = mapped_column(String(8))

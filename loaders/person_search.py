@@ -5,6 +5,11 @@ the persons named in the records of the user's offices whose name holds every wo
 case and, when the query is typed without diacritics, without them (``nguyen van an`` finds ``Nguyễn Văn
 An``; ``Hùng`` does not find ``Hưng``). Only the mentions in the offices' records are read, so another
 office's records never show, and the persons are listed with the records (in scope) that name them.
+
+The database does the first cut: each mention keeps its name without diacritics between spaces
+(``name_key``, `` nguyen van an ``), and only persons with a mention in scope whose key holds every word
+typed (the last one as the start of a word) are read, the :data:`MAX_CANDIDATES` named most often first.
+A province holds millions of mentions; reading them all for every search took seconds.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from loaders.models import Book, PersonMention, Record
@@ -24,6 +29,13 @@ from sohoa.errors import InputError
 
 MAX_HITS: Final[int] = 50
 MAX_RECORDS_SHOWN: Final[int] = 8
+#: Persons read after the database's first cut (a query as broad as one family name matches a province).
+MAX_CANDIDATES: Final[int] = 1000
+
+
+def _like(text: str) -> str:
+    """``text`` for a LIKE pattern with ``\\`` as the escape character."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 @dataclass
@@ -64,33 +76,43 @@ def search_persons(
         raise InputError(
             "type at least two letters of the name", hint="for example: Nông Văn An, or nong van"
         )
+    in_scope = (
+        select(PersonMention.person_id)
+        .join(Record, Record.id == PersonMention.record_id)
+        .join(Book, Book.id == Record.book_id)
+        .where(PersonMention.person_id.is_not(None))
+    )
+    if offices is not None:
+        in_scope = in_scope.where(Book.office_code.in_(sorted(offices)))
+    if birth_year is not None:
+        in_scope = in_scope.where(PersonMention.birth_year == birth_year)
+    *whole, last = _keys(query, plain=True)
+    patterns = [f"% {_like(w)} %" for w in whole] + [f"% {_like(last)}%"]
+    candidates = (
+        in_scope.where(*(PersonMention.name_key.like(p, escape="\\") for p in patterns))
+        .group_by(PersonMention.person_id)
+        .order_by(func.count().desc(), PersonMention.person_id)
+        .limit(MAX_CANDIDATES)
+    )
+    person_ids = list(session.scalars(candidates))
+    if not person_ids:
+        return []
     rows = (
-        select(
-            PersonMention.person_id,
+        in_scope.add_columns(
             PersonMention.full_name,
             PersonMention.record_id,
             PersonMention.role,
             PersonMention.birth_year,
             PersonMention.sex,
         )
-        .join(Record, Record.id == PersonMention.record_id)
-        .join(Book, Book.id == Record.book_id)
-        .where(PersonMention.person_id.is_not(None))
+        .where(PersonMention.person_id.in_(person_ids))
         .order_by(PersonMention.person_id, PersonMention.record_id)
     )
-    if offices is not None:
-        rows = rows.where(Book.office_code.in_(sorted(offices)))
-    if birth_year is not None:
-        rows = rows.where(PersonMention.birth_year == birth_year)
     found: list[PersonHit] = []
-    mentions = session.execute(rows.execution_options(yield_per=5000))
-    try:
-        for person_id, group in itertools.groupby(mentions, key=lambda row: row[0] or 0):
-            named = list(group)
-            if any(_matches(words, _keys(row[1], plain)) for row in named):
-                found.append(_hit(person_id, named))
-    finally:
-        mentions.close()
+    for person_id, group in itertools.groupby(session.execute(rows), key=lambda row: row[0] or 0):
+        named = list(group)
+        if any(_matches(words, _keys(row[1], plain)) for row in named):
+            found.append(_hit(person_id, named))
     found.sort(key=lambda h: (-len(h.records), h.display_name, h.person_id))
     return found[:limit]
 

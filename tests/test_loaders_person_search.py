@@ -7,7 +7,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from test_loaders_approval import BIRTHS, add_user, get_book, stage_page
 
-from loaders.db import session_scope
+from loaders.db import downgrade, session_scope, upgrade
 from loaders.link_review import choose_person
 from loaders.models import Person, PersonMention, UserRole
 from loaders.person_search import search_persons
@@ -67,6 +67,35 @@ def test_names_match_by_words_with_or_without_diacritics_in_scope_only(
     assert _ids(engine, {"01235"}, "hoang thi mai") == [people["far"]]
     assert sorted(_ids(engine, None, "hoang thi mai")) == sorted([people["mai"], people["far"]])
     assert _ids(engine, here, "Lò Văn") == []
+
+
+def test_wildcards_typed_in_a_query_match_only_themselves(engine: Engine, people: dict[str, int]) -> None:
+    here = {"01234"}
+    assert _ids(engine, here, "ho%") == [] and _ids(engine, here, "m_i") == []
+    assert _ids(engine, here, "hoàng \\") == []
+    assert _ids(engine, here, "hoang mai") == [people["mai"]]
+
+
+def test_the_database_cuts_the_candidates_to_the_most_named(
+    engine: Engine, people: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import loaders.person_search
+
+    monkeypatch.setattr(loaders.person_search, "MAX_CANDIDATES", 1)
+    # "mai" in scope: Hoàng Thị Mai of 01234 (two records) before the one of 01235 (one record)
+    assert _ids(engine, None, "mai") == [people["mai"]]
+
+
+def test_mentions_made_before_name_keys_existed_are_found_after_the_upgrade(
+    db_url: str, engine: Engine, people: dict[str, int]
+) -> None:
+    downgrade(db_url, "0001")  # the column goes; the mentions stay
+    upgrade(db_url)  # 0002 fills it in
+    with session_scope(engine) as session:
+        keys = set(session.scalars(select(PersonMention.name_key)))
+    assert keys == {" hoang thi mai ", " nong van hung "}
+    assert _ids(engine, {"01234"}, "Hoàng Thị Mai") == [people["mai"]]
+    assert _ids(engine, {"01234"}, "Nông Văn Hưng") == [people["hung2"]]
 
 
 def test_a_hit_lists_its_records_and_spellings(engine: Engine, people: dict[str, int]) -> None:

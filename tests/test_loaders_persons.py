@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from linkage import LinkSettings, mentions_from_record
 from loaders.db import session_scope
-from loaders.models import AuditLog, Link, LinkStatus, Person, PersonMention, Record, RecordState
+from loaders.models import AuditLog, Link, LinkStatus, Person, PersonMention, Record, RecordState, name_key
 from loaders.persons import decode_mention, encode_mention, link_office
 from loaders.registry import register_book, register_page, sync_offices
 from loaders.staging import layout_info, stage_records
@@ -139,6 +139,8 @@ def test_link_office_links_the_same_persons_across_books_and_eras(
         assert summary.auto_links == count(session, Link, Link.status == LinkStatus.AUTO) > 40
         assert summary.records == len(sample["marriage"]) + len(sample["birth"]) + len(sample["death"])
         assert summary.known_mentions == 0
+        keys = session.execute(select(PersonMention.full_name, PersonMention.name_key)).all()
+        assert all(key == name_key(name) and len(key) > 2 for name, key in keys)  # what person search uses
         before = table_counts(session)
     with session_scope(session_engine) as session:
         again = link_office(session, None, actor="linker")
