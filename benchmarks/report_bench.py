@@ -24,6 +24,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -264,19 +265,25 @@ def run_sqlite(n: int, seed: int) -> dict[str, Any]:
         return {"db": "sqlite", "load_seconds": round(load, 1), **_time_report(url)}
 
 
-def run_postgres(n: int, seed: int, admin_url: str) -> dict[str, Any]:
+@contextmanager
+def fresh_postgres(admin_url: str) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database, dropped when the block ends."""
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     name = f"sohoa_bench_{uuid.uuid4().hex[:10]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     try:
-        load = _prepare(url, n, seed)
-        return {"db": "postgres", "load_seconds": round(load, 1), **_time_report(url)}
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def run_postgres(n: int, seed: int, admin_url: str) -> dict[str, Any]:
+    with fresh_postgres(admin_url) as url:
+        load = _prepare(url, n, seed)
+        return {"db": "postgres", "load_seconds": round(load, 1), **_time_report(url)}
 
 
 def main(argv: list[str] | None = None) -> int:

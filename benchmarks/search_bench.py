@@ -29,15 +29,14 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from report_bench import PG_ADMIN_URL, _analyze, _prepare
-from sqlalchemy import Engine, create_engine, make_url, select, text
+from report_bench import PG_ADMIN_URL, _analyze, _prepare, fresh_postgres
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from loaders.db import make_engine, session_scope
@@ -208,17 +207,8 @@ def run_sqlite(records: int, queries: int, seed: int) -> dict[str, Any]:
 
 
 def run_postgres(records: int, queries: int, seed: int, admin_url: str) -> dict[str, Any]:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"sohoa_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    try:
+    with fresh_postgres(admin_url) as url:
         return run(url, "postgres", records, queries, seed)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def main(argv: list[str] | None = None) -> int:
