@@ -48,7 +48,7 @@ bench: bench-deps
 	$(PY) benchmarks/ocr_bench.py --pages 20 --style typed
 	$(PY) benchmarks/report_bench.py --records 1000000 --db both
 	$(PY) benchmarks/search_bench.py --records 300000 --db both
-	$(PY) benchmarks/flow_bench.py --pages 40 --workers 1,2
+	$(PY) benchmarks/flow_bench.py --pages 200 --workers 1,2
 	$(PY) benchmarks/link_bench.py --mentions 100000 --seed 4401
 
 bench-deps: venv $(BENCH_STAMP)
