@@ -3,7 +3,10 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat requirements-bootstrap.lock requirements.lock pyproject.toml | sha256sum | cut -c1-12)
+# Exactly the lock's files: no resolver (--no-deps; the locks are complete), wheels only, hashes checked,
+# then pip check proves the set is consistent. The pinned pip of requirements-bootstrap.lock does it all.
+PIP_INSTALL := $(PY) -m pip install -q --disable-pip-version-check --no-deps --require-hashes --only-binary :all:
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export OMP_THREAD_LIMIT := 1
 
@@ -25,13 +28,15 @@ system:
 
 venv: system $(STAMP)
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements-bootstrap.lock requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found): install python3.11 or run make PYTHON=/path/to/python3.11" >&2; exit 1; }
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip >/dev/null
-	$(PY) -m pip install -q --disable-pip-version-check --require-hashes -r requirements.lock
-	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
-	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+	$(PIP_INSTALL) -r requirements-bootstrap.lock
+	$(PIP_INSTALL) -r requirements.lock
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	scripts/check-env.sh $(PY) requirements-bench.overrides
+	@rm -f $(VENV)/.installed-* $(VENV)/.bench-* && touch $(STAMP)
 
 # Re-pin every dependency (needs uv: pip install uv). Commit the new lock.
 lock:
@@ -54,7 +59,8 @@ bench: bench-deps
 bench-deps: venv $(BENCH_STAMP)
 
 $(BENCH_STAMP): requirements-bench.lock
-	$(PY) -m pip install -q --disable-pip-version-check --no-deps --require-hashes -r requirements-bench.lock
+	$(PIP_INSTALL) -r requirements-bench.lock
+	scripts/check-env.sh $(PY) requirements-bench.overrides
 	@rm -f $(VENV)/.bench-* && touch $(BENCH_STAMP)
 
 clean:
