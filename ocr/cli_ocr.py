@@ -2,7 +2,10 @@
 
 With ``--json`` one JSON object per record goes to stdout (the design's "OCR result"); without it a readable
 table per page. A file that cannot be loaded is reported on stderr and the others are still read; the exit
-code is then that of :class:`ocr.load.PageImageError`. ``--debug-dir`` receives one overlay PNG per page:
+code is then that of :class:`ocr.load.PageImageError`. A page whose structure does not match the layout (a form
+read as a ledger, a ledger read as a form) gives no record: one Vietnamese line on stderr says what was expected
+and what was seen, the other pages are still read, and the exit code is that of
+:class:`ocr.layout.check.LayoutMismatchError` (an :class:`sohoa.errors.InputError`). ``--debug-dir`` receives one overlay PNG per page:
 ruling lines (blue), cells or value regions (green), the boxes of what was read (red).
 """
 
@@ -18,6 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ocr.engines import make_engine
+from ocr.layout.check import mismatch_error
 from ocr.load import PageImageError, iter_pages
 from ocr.read import PageResult, read_page_full
 from sohoa.config import layout as load_layout
@@ -48,7 +52,11 @@ def run_ocr_cli(
             try:
                 for page in iter_pages(path):
                     result = read_page_full(page, lay, ocr)
-                    if as_json:
+                    if result.mismatch is not None:
+                        error = mismatch_error(result.mismatch, f"{path.name} trang {page.index + 1}", lay)
+                        err.print(f"[bold red]Lỗi:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
+                        code = code or error.exit_code
+                    elif as_json:
                         for record in result.records:
                             line = json.dumps(record.to_dict(), ensure_ascii=False)
                             out.print(line, markup=False, highlight=False, soft_wrap=True)

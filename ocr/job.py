@@ -1,7 +1,8 @@
 """One page of a scan batch read end to end, as the scan flow's worker task does it.
 
 :func:`read_page_file` decodes one page of a file, reads every record with the layout, and says whether the
-page must be set aside instead (a file that cannot be decoded, a blank page). It returns plain data (JSON
+page must be set aside instead (a file that cannot be decoded, a blank page, a page whose structure does
+not match the book's layout). It returns plain data (JSON
 types only), so it can cross process boundaries and be written to the database by the flow.
 """
 
@@ -75,5 +76,8 @@ def read_page_file(
     reasons = [QUARANTINE_FLAGS[f] for f in result.flags if f in QUARANTINE_FLAGS]
     if reasons:
         return PageOutcome(page_id, quality=quality, quarantine_reason="; ".join(reasons))
+    if result.mismatch is not None:  # the wrong book's page: set aside, never read into empty records
+        quality["layout_mismatch"] = result.mismatch.to_dict()
+        return PageOutcome(page_id, quality=quality, quarantine_reason=result.mismatch.reason[:500])
     records = [r.to_dict() for r in result.records]
     return PageOutcome(page_id, records, quality, seconds=time.perf_counter() - started)

@@ -9,7 +9,10 @@ Ledger pages: the grid is found (:mod:`ocr.layout.ledger`), every cell is cut fr
 page, tightened to its ink and read in line mode, or in block mode when it holds more than one text line
 (lines joined by a space). A band whose cells are all blank is not a record; a band that cannot be read is
 still a record, with empty fields of confidence 0 and the flag ``row_unreadable``; a page with ink but no
-grid gives one such record (flags ``grid_not_found``, ``row_unreadable``). Boxes are given on the source
+grid gives one such record (flags ``grid_not_found``, ``row_unreadable``). A page whose structure does not
+match the book's layout (:mod:`ocr.layout.check`: a form in a ledger book, a ledger in a form book, a grid of
+far too many or few columns) gives no record: :attr:`PageResult.mismatch` says what was expected and what was
+seen, and the flag ``layout_mismatch`` is set. Boxes are given on the source
 image as stored. Values are cleaned by :func:`clean_value` and corrected by :func:`ocr.correct.correct`;
 ``choice`` cells become option keys.
 
@@ -32,6 +35,7 @@ from ocr import preprocess as pp
 from ocr.confidence import field_confidence, page_class
 from ocr.correct import correct
 from ocr.engines.base import Mode, OcrEngine, OcrEngineError, Recognition, Word, is_blank
+from ocr.layout.check import Mismatch, form_mismatch, ledger_mismatch
 from ocr.layout.form import missed_lines, read_values, remove_leaders
 from ocr.layout.ledger import Cell, LedgerPage, find_grid, ledger_cells, text_lines
 from ocr.load import PageImage
@@ -118,6 +122,8 @@ class PageResult:
     records: list[RecordResult]
     ledger: LedgerPage | None = None
     flags: list[str] = field(default_factory=list)
+    #: set when the page's structure does not match the layout (then ``records`` is empty)
+    mismatch: Mismatch | None = None
 
 
 def read_page(page: PageImage, layout: Layout, engine: OcrEngine) -> list[RecordResult]:
@@ -167,6 +173,10 @@ def _read_ledger(prepared: PreparedPage, page: PageImage, layout: Layout, engine
     grid = find_grid(prepared.ink(), header_rows=layout.header_rows)
     ledger = ledger_cells(grid, layout, prepared.shape)
     page_flags = [*prepared.quality.flags, *ledger.flags]
+    if "blank" not in page_flags:
+        mismatch = ledger_mismatch(layout, grid, prepared.ink())
+        if mismatch is not None:
+            return PageResult(prepared, [], ledger, [*page_flags, "layout_mismatch"], mismatch)
     text_ink = pp.remove_lines(prepared.ink()) if ledger.rows else None
     records: list[RecordResult] = []
     for band in ledger.rows:
@@ -252,6 +262,10 @@ def _read_form(prepared: PreparedPage, page: PageImage, layout: Layout, engine: 
         engine,
         lh,
     )
+    if "blank" not in page_flags:
+        mismatch = form_mismatch(layout, flags, prepared.ink())
+        if mismatch is not None:
+            return PageResult(prepared, [], None, [*page_flags, "layout_mismatch"], mismatch)
     fields = {
         key: FieldResult(v.text, v.confidence, prepared.bbox_to_source(v.bbox) if v.bbox else None)
         for key, v in values.items()
