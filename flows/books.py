@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from flows.settings import BookRef
 from loaders.models import Batch, BatchStatus, Book, BookStatus, Page, PageStatus
+from loaders.registry import find_book
 from sohoa import config
 from sohoa.errors import InputError
 
@@ -154,13 +155,7 @@ def campaign_books(root: Path, office: str, offices: Collection[str]) -> list[Ca
 
 
 def _find_book(session: Session, ref: BookRef) -> Book | None:
-    query = select(Book).where(
-        Book.office_code == ref.office,
-        Book.book_type == ref.book_type,
-        Book.era == ref.era,
-        Book.volume == ref.volume,
-    )
-    return session.scalars(query).one_or_none()
+    return find_book(session, ref.office, ref.book_type, ref.era, ref.volume)
 
 
 DONE_STATES = (BookStatus.SCANNED, BookStatus.REVIEWING, BookStatus.DONE)

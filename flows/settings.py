@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from sohoa.errors import DatabaseError
 
@@ -27,7 +27,8 @@ DB_RETRY_DELAY_S = [2.0, 5.0, 15.0]
 
 
 class BookRef(BaseModel):
-    """A book: office, type, era and volume (quyển)."""
+    """A book: office, type, era and volume (quyển), the volume normalized ("1" → "01", see
+    ``loaders.registry.normalize_volume``)."""
 
     office: str
     book_type: str
@@ -35,6 +36,13 @@ class BookRef(BaseModel):
     volume: str
     year_from: int | None = None
     year_to: int | None = None
+
+    @field_validator("volume", mode="before")
+    @classmethod
+    def _volume(cls, value: object) -> str:
+        from loaders.registry import normalize_volume
+
+        return normalize_volume(value)
 
 
 class ScanParams(BaseModel):
@@ -88,19 +96,23 @@ def shared_prefect_api() -> Iterator[None]:
     With ``PREFECT_API_URL`` set (a Prefect server) nothing changes. Without it Prefect starts a temporary
     local server, and a worker process (process pool or Dask) that is not told where it is starts one of
     its own: hundreds of MB and a slow start per worker, and task states spread over several databases.
-    So the temporary server is started here and its URL put in the settings the workers receive.
+    So the temporary server is started here (patiently, :class:`flows.api_server.PrefectApiServer`) and its
+    URL put in the settings the workers receive; it is stopped when the block ends, however it ends.
     """
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     if PREFECT_API_URL.value():
         yield
         return
-    from prefect.server.api.server import SubprocessASGIServer
+    from flows.api_server import PrefectApiServer
 
-    server = SubprocessASGIServer()
+    server = PrefectApiServer()
     server.start()
-    with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
-        yield
+    try:
+        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+            yield
+    finally:
+        server.stop()
 
 
 def ensure_office(session: Session, code: str) -> None:

@@ -2,8 +2,13 @@
 
 A page is identified in its book by a SHA-256: the file's own for the first page of a file, a digest of
 the file's and the page index for the others. The same file met again at the same path (a rerun) is
-*known*; the same image under another name is a *duplicate* and is not added twice. New pages are numbered
-after the book's last page, in the order of the files. Works inside the caller's session; never commits.
+*known*; the same image under another name is a *duplicate* and is not added twice. The same image already
+in *another* book of the office (the book registered twice, say with volume "1" and "01" before volumes
+were normalized, or a folder copied under another name) is registered quarantined as a duplicate naming that
+book and page: it is not read, so its records are not staged twice. An operator who means it releases the
+page (:func:`release_page`, ``sohoa pages release``) and the next scan of its book reads it. New pages are
+numbered after the book's last page, in the order of the files. Works inside the caller's session; never
+commits.
 """
 
 from __future__ import annotations
@@ -19,7 +24,11 @@ from sqlalchemy.orm import Session
 
 from loaders.audit import audit, snapshot
 from loaders.models import Batch, BatchStatus, Book, Page, PageStatus, utcnow
-from loaders.registry import register_page
+from loaders.registry import book_label, register_page, same_pages_elsewhere
+from sohoa.errors import NotFoundError, StateError
+
+#: The machine-readable start of the quarantine reason of a page whose image is in another book already.
+DUPLICATE = "duplicate"
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +97,12 @@ def ingest_files(
     report = IngestReport()
     existing = {p.sha256: p for p in session.scalars(select(Page).where(Page.book_id == book.id))}
     next_no = (session.scalar(select(func.max(Page.page_no)).where(Page.book_id == book.id)) or 0) + 1
-    for entry in files:
+    entries = list(files)
+    readable = {
+        page_digest(e.sha256, i) for e in entries if not e.reason for i in range(len(e.sizes or ((0, 0),)))
+    }
+    elsewhere = same_pages_elsewhere(session, book, readable - existing.keys())
+    for entry in entries:
         sizes = entry.sizes or ((0, 0),)
         for index, (width, height) in enumerate(sizes):
             digest = page_digest(entry.sha256, index)
@@ -101,6 +115,15 @@ def ingest_files(
                     log.info("%s is the same image as page %s: not added again", entry.path, known.page_no)
                 continue
             reason = f"{entry.reason}: {entry.detail}" if entry.reason else None
+            quality: dict[str, Any] = {"frame": index}
+            other = elsewhere.get(digest) if reason is None else None
+            if other is not None:
+                reason = duplicate_reason(session, other)
+                quality["duplicate_of"] = {
+                    "page_id": other.id,
+                    "book_id": other.book_id,
+                    "page": other.page_no,
+                }
             page, _ = register_page(
                 session,
                 book,
@@ -111,21 +134,71 @@ def ingest_files(
                 height=height,
                 actor=actor,
                 batch_id=batch_id,
-                quality={"frame": index},
+                quality=quality,
                 quarantine_reason=reason,
             )
             existing[digest] = page
             next_no += 1
             report.new_pages += 1
             if reason:
-                report.quarantined.append({"file": str(entry.path), "page": page.page_no, "reason": reason})
+                report.quarantined.append(
+                    {"file": str(entry.path), "page": page.page_no, "page_id": page.id, "reason": reason}
+                )
+            if other is not None:
+                report.duplicates.append(
+                    {
+                        "file": str(entry.path),
+                        "same_as_page": other.page_no,
+                        "same_as_book": other.book_id,
+                        "page": page.page_no,
+                        "page_id": page.id,
+                        "quarantined": True,
+                    }
+                )
+                log.info(
+                    "%s is page %s of book %s already: quarantined", entry.path, other.page_no, other.book_id
+                )
     return report
+
+
+def duplicate_reason(session: Session, other: Page) -> str:
+    """The quarantine reason of a page whose image is ``other`` (a page of another book)."""
+    other_book = session.get(Book, other.book_id)
+    assert other_book is not None
+    where = book_label(other_book, other_book.office.name)
+    reason = (
+        f"{DUPLICATE}: cùng ảnh với trang {other.page_no} của {where}, không đọc lại; "
+        "nếu cố ý, thả trang bằng `sohoa pages release <mã trang>`"
+    )
+    return reason[:500]
 
 
 def pending_pages(session: Session, book_id: int) -> list[Page]:
     """Pages of the book registered but not yet read (after a crash too), in page order."""
     query = select(Page).where(Page.book_id == book_id, Page.status == PageStatus.INGESTED)
     return list(session.scalars(query.order_by(Page.page_no)))
+
+
+def release_page(session: Session, page_id: int, *, actor: str, note: str | None = None) -> Page:
+    """Take a quarantined page out of quarantine on purpose: it is pending again, so the next scan of its book
+    reads it (and stages its records). The old reason is kept on the page's ``quality['released']`` and in
+    the audit row (action ``release``)."""
+    page = session.get(Page, page_id)
+    if page is None:
+        raise NotFoundError(f"không có trang mã {page_id}", hint="xem mã trang bằng `sohoa pages list`")
+    if page.status != PageStatus.QUARANTINED:
+        raise StateError(
+            f"trang {page_id} không bị cách ly (trạng thái {page.status})",
+            hint="chỉ thả được trang đang cách ly; xem `sohoa pages list`",
+        )
+    before = snapshot(page)
+    released = {"reason": page.quarantine_reason, "by": actor, "at": utcnow().isoformat(), "note": note}
+    page.status = PageStatus.INGESTED
+    page.quarantine_reason = None
+    page.quality = {**page.quality, "released": released}
+    session.flush()
+    audit(session, actor, "release", "page", page.id, before=before, after=snapshot(page))
+    return page
 
 
 def quarantine_page(

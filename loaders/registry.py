@@ -34,13 +34,14 @@ from loaders.models import (
     utcnow,
 )
 from sohoa import config
-from sohoa.errors import InputError, NotFoundError
+from sohoa.errors import InputError, NotFoundError, SohoaError
 
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=Base)
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_NUMBER = re.compile(r"^[0-9]+$")
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,45 @@ def sync_offices(session: Session, offices: Iterable[config.Office], actor: str 
 
 
 # --------------------------------------------------------------------------- books
+def normalize_volume(volume: object) -> str:
+    """The one spelling of a book's volume (quyển số): a number as at least two digits ("1", "01", " 001 "
+    → "01"; "12" → "12"), anything else trimmed, its spaces folded and upper-cased ("2a" → "2A").
+
+    Every path that names a book goes through it: :func:`register_book` (the CLI's scan, the campaign, the
+    review app's book registration) and ``flows.settings.BookRef``. The samples and the demo write "01".
+    """
+    text = " ".join(str(volume).split()).upper()
+    if _NUMBER.match(text):
+        return f"{int(text):02d}"
+    return text
+
+
+def find_book(session: Session, office_code: str, book_type: str, era: str, volume: str) -> Book | None:
+    """The book (office, type, era, volume) if registered: its volume compared in :func:`normalize_volume`'s
+    form, so a book registered before volumes were normalized (say "1") is still found for "01"."""
+    canonical = normalize_volume(volume)
+    same = [Book.office_code == office_code, Book.book_type == book_type, Book.era == era]
+    exact = session.scalars(select(Book).where(*same, Book.volume == canonical)).one_or_none()
+    if exact is not None:
+        return exact
+    for book in session.scalars(select(Book).where(*same).order_by(Book.id)):
+        if normalize_volume(book.volume) == canonical:
+            return book
+    return None
+
+
+def book_label(book: Book, office_name: str | None = None) -> str:
+    """A book in Vietnamese words for operators: number, type, era, volume and office."""
+    kind = str(book.book_type)
+    try:
+        group = next(g for g in config.book_groups() if g.id == kind)
+        kind = group.books[0] if len(group.books) == 1 else group.label
+    except (StopIteration, SohoaError):
+        pass
+    office = f"{book.office_code} {office_name}" if office_name else book.office_code
+    return f"sổ {book.id} ({kind}, giai đoạn {book.era}, quyển {book.volume}, cơ quan {office})"
+
+
 def register_book(
     session: Session,
     office_code: str,
@@ -174,11 +214,14 @@ def register_book(
     year_to: int | None = None,
     actor: str = SYSTEM,
 ) -> Book:
-    """The book (office, type, era, volume), created if it does not exist yet (then audited)."""
+    """The book (office, type, era, volume), created if it does not exist yet (then audited).
+
+    The volume is normalized (:func:`normalize_volume`): "1", "01" and " 001 " are one book.
+    """
     get_office(session, office_code)
     kind = _book_type(book_type)
     config.era(era)  # ConfigError naming the known eras
-    volume = str(volume).strip()
+    volume = normalize_volume(volume)
     if not volume:
         raise InputError(
             "a book needs a volume (quyển số)", hint="pass the volume printed on the book's cover"
@@ -187,6 +230,10 @@ def register_book(
         raise InputError(
             f"book years run backwards ({year_from}–{year_to})", hint="swap --year-from and --year-to"
         )
+    found = find_book(session, office_code, kind, era, volume)
+    if found is not None:
+        log.debug("book %s already registered", found.id)
+        return found
     key = {"office_code": office_code, "book_type": kind, "era": era, "volume": volume}
     values = {**key, "year_from": year_from, "year_to": year_to, "status": BookStatus.REGISTERED}
     new_id = _insert_ignore(session, Book, {**values, "created_at": utcnow()}, list(key))
@@ -259,6 +306,28 @@ def register_page(
     assert page is not None
     audit(session, actor, "create", "page", page.id, after=snapshot(page))
     return page, True
+
+
+def same_pages_elsewhere(session: Session, book: Book, digests: Iterable[str]) -> dict[str, Page]:
+    """Per SHA-256 of ``digests``, the first page (lowest id) of *another* book of ``book``'s office with
+    that content: the same scan registered under a second book (a volume typed differently, a folder copied
+    under another name)."""
+    wanted = sorted({d.strip().lower() for d in digests})
+    found: dict[str, Page] = {}
+    for start in range(0, len(wanted), 500):
+        query = (
+            select(Page)
+            .join(Book, Page.book_id == Book.id)
+            .where(
+                Book.office_code == book.office_code,
+                Page.book_id != book.id,
+                Page.sha256.in_(wanted[start : start + 500]),
+            )
+            .order_by(Page.id)
+        )
+        for page in session.scalars(query):
+            found.setdefault(page.sha256, page)
+    return found
 
 
 # --------------------------------------------------------------------------- summary

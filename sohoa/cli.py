@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from sohoa.console import friendly, out
+from sohoa.pages_cli import pages_app
 from sohoa.report_cli import report_app
 from sohoa.users_cli import users_app
 
@@ -27,6 +28,7 @@ app.add_typer(samples_app, name="samples")
 app.add_typer(config_app, name="config")
 app.add_typer(report_app, name="report")
 app.add_typer(users_app, name="users")
+app.add_typer(pages_app, name="pages")
 
 
 @app.callback()

@@ -99,9 +99,9 @@ def test_book_folders_name_type_era_and_volume(tmp_path: Path) -> None:
         (tmp_path / name / "p1.png").write_bytes(b"x")
     books = campaign_books(tmp_path, "01774", {"01774"})
     assert [(b.book.era, b.book.book_type, b.book.volume) for b in books] == [
-        ("2016+", "birth", "1"),
-        ("2016+", "marital_status", "1"),
-        ("2016+", "death", "1"),
+        ("2016+", "birth", "01"),
+        ("2016+", "marital_status", "01"),
+        ("2016+", "death", "01"),
         ("1999-2005", "birth", "02"),
     ]
     assert {b.book.office for b in books} == {"01774"}

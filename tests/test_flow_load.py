@@ -19,7 +19,7 @@ from loaders.models import Record, RecordState
 from sohoa.cli import app
 from sohoa.errors import DataDirError
 
-PACKAGE = "01234_birth_2006-2015_q1"
+PACKAGE = "01234_birth_2006-2015_q01"  # volume "1" is registered as "01"
 
 
 @pytest.fixture

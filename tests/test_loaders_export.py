@@ -28,7 +28,7 @@ from loaders.official import load_approved
 from sohoa.errors import DataDirError, NotFoundError
 from sohoa.fields import BOOK_TYPES
 
-PACKAGE = "01234_birth_2006-2015_q1"
+PACKAGE = "01234_birth_2006-2015_q01"  # volume "1" is registered as "01"
 
 
 def _loaded_book(engine: Engine, book_id: int, tmp_path: Path, rows: list[dict[str, str]]) -> list[int]:
@@ -73,7 +73,7 @@ def test_export_writes_spreadsheet_pdfs_and_manifest(engine: Engine, book_id: in
     assert all((package / "pdf" / name).read_bytes().startswith(b"%PDF") for name in pdfs)
 
     manifest = json.loads((package / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["package"] == PACKAGE and manifest["book"]["volume"] == "1"
+    assert manifest["package"] == PACKAGE and manifest["book"]["volume"] == "01"
     assert [r["record_id"] for r in manifest["records"]] == ids
     listed = {f["path"]: f for f in manifest["files"]}
     assert set(listed) == {"records.xlsx", *(f"pdf/{n}" for n in pdfs)}

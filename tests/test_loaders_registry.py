@@ -129,7 +129,7 @@ def test_book_summary(engine: Engine, book_id: int) -> None:
         register_book(session, "01234", "marriage", "2006-2015", "1")
     with session_scope(engine) as session:
         rows = book_summary(session)
-    assert [(r.book_type, r.volume) for r in rows] == [("marriage", "1"), ("birth", "1")]
+    assert [(r.book_type, r.volume) for r in rows] == [("marriage", "01"), ("birth", "01")]
     birth = rows[1]
     assert (birth.office_code, birth.office_name, birth.era, birth.pages) == (
         "01234",
