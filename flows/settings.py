@@ -96,23 +96,19 @@ def shared_prefect_api() -> Iterator[None]:
     With ``PREFECT_API_URL`` set (a Prefect server) nothing changes. Without it Prefect starts a temporary
     local server, and a worker process (process pool or Dask) that is not told where it is starts one of
     its own: hundreds of MB and a slow start per worker, and task states spread over several databases.
-    So the temporary server is started here (patiently, :class:`flows.api_server.PrefectApiServer`) and its
-    URL put in the settings the workers receive; it is stopped when the block ends, however it ends.
+    So the temporary server is started here and its URL put in the settings the workers receive.
     """
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     if PREFECT_API_URL.value():
         yield
         return
-    from flows.api_server import PrefectApiServer
+    from prefect.server.api.server import SubprocessASGIServer
 
-    server = PrefectApiServer()
+    server = SubprocessASGIServer()
     server.start()
-    try:
-        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
-            yield
-    finally:
-        server.stop()
+    with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+        yield
 
 
 def ensure_office(session: Session, code: str) -> None:
