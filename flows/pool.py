@@ -24,8 +24,8 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -33,6 +33,7 @@ from typing import Any, Self
 
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows import lifeline
 from ocr.job import PageOutcome, read_page_file
 
 log = logging.getLogger(__name__)
@@ -43,29 +44,20 @@ PageReader = Callable[..., PageOutcome]
 _active: OcrPool | None = None
 
 
-#: How often (seconds) a worker checks that the process that started it is still there.
-PARENT_CHECK_S = 1.0
-
-
-def _exit_with(parent: int) -> None:
-    """End this worker once ``parent`` is gone (a ``kill -9`` of the flow's process leaves its process
-    pool's workers waiting for work forever otherwise)."""
-    while os.getppid() == parent:
-        time.sleep(PARENT_CHECK_S)
-    os._exit(0)
-
-
 def warm_worker(engine: str, parent: int | None = None) -> None:
     """Get a worker process ready for page reads: OpenCV on one thread, this process's OCR engine made
-    and its model loaded; the worker ends when ``parent``, the process that started it, does (given by the
-    parent itself: if it was killed while this worker was still starting, this one's parent is already
-    another process).
+    and its model loaded; the worker ends when ``parent``, the process that started it, does
+    (:func:`flows.lifeline.follow`: given by the parent itself, since if it was killed while this worker
+    was still starting, this one's parent is already another process). A worker started so ignores Ctrl-C:
+    the terminal sends it to every process of the run, and the flow's process stops the pool itself
+    (a worker stopped by it would print a traceback and break the pool).
 
     Never raises: an engine that cannot start is reported by the first page read, with its reason (an
     initializer that raised would break the whole pool with a less helpful error).
     """
-    watch = parent if parent is not None else os.getppid()
-    threading.Thread(target=_exit_with, args=(watch,), name="exit-with-parent", daemon=True).start()
+    if parent is not None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    lifeline.follow(parent if parent is not None else os.getppid())
     try:
         import cv2
 

@@ -19,11 +19,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError as AlembicCommandError
 from sqlalchemy import URL, Engine, create_engine, event, make_url, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
-from sohoa.errors import DatabaseError, DataDirError
+from sohoa.errors import DatabaseError, DataDirError, NotFoundError, StateError
 from sohoa.paths import data_dir
 
 log = logging.getLogger(__name__)
@@ -178,7 +179,28 @@ def _engine_for(target: DbTarget) -> Iterator[Engine]:
         engine.dispose()
 
 
+def known_revisions() -> list[str]:
+    """The revisions this sohoa ships, oldest first."""
+    script = ScriptDirectory.from_config(alembic_config())
+    return [s.revision for s in reversed(list(script.walk_revisions()))]
+
+
+def check_revision(revision: str) -> None:
+    """Raise :class:`NotFoundError` unless ``revision`` names a revision this sohoa knows (``head``,
+    ``base``, an id or its prefix; relative steps such as ``-1`` or ``+1`` are left to Alembic)."""
+    if revision.startswith(("+", "-")) or "@" in revision:
+        return
+    try:
+        ScriptDirectory.from_config(alembic_config()).get_revisions(revision)
+    except AlembicCommandError:
+        raise NotFoundError(
+            f"không có phiên bản cơ sở dữ liệu (revision) {revision!r}",
+            hint=f"dùng head, base hoặc một trong {', '.join(known_revisions())}",
+        ) from None
+
+
 def _run(target: DbTarget, action: str, revision: str) -> None:
+    check_revision(revision)
     with _engine_for(target) as engine:
         check_connection(engine)
         cfg = alembic_config(engine.url)
@@ -189,6 +211,11 @@ def _run(target: DbTarget, action: str, revision: str) -> None:
                 getattr(command, action)(cfg, revision)
         except sa_exc.OperationalError as exc:
             raise connection_error(engine, exc) from exc
+        except AlembicCommandError as exc:  # e.g. a downgrade "to" a revision above the current one
+            raise StateError(
+                f"không thể {action} cơ sở dữ liệu {safe_url(engine.url)} tới {revision!r}: {_first_line(exc)}",
+                hint="xem phiên bản hiện tại bằng `sohoa db current` rồi chọn đích phù hợp",
+            ) from None
 
 
 def upgrade(url: DbTarget = None, revision: str = "head") -> None:

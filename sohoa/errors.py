@@ -59,3 +59,22 @@ class StateError(SohoaError):
 
 class ConflictError(StateError):
     """Somebody else changed the same thing first (optimistic locking)."""
+
+
+class ServiceError(SohoaError):
+    """A helper process sohoa starts for itself (the temporary Prefect API server) did not start."""
+
+    exit_code = 8
+
+
+#: Exit codes of a run stopped from outside (the shell's convention: 128 + the signal's number).
+EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT)
+EXIT_TERMINATED = 143  # SIGTERM
+
+
+class Stopped(BaseException):
+    """The CLI was told to stop (SIGTERM); raised in the main thread so every ``finally`` runs and the
+    helper processes (Prefect's temporary server, OCR workers) are ended. Not an :class:`Exception`, like
+    :class:`KeyboardInterrupt`: nothing on the way may swallow it."""
+
+    exit_code = EXIT_TERMINATED
