@@ -207,6 +207,22 @@ class User(Base):
     office: Mapped[Office | None] = relationship()
 
 
+class UserSession(Base):
+    """A signed-in session of the review app (``loaders.sessions``): the cookie holds a random token, this row
+    its SHA-256. A session is open while ``ended_at`` is NULL; ended sessions are never reopened."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (Index("ix_user_sessions_user_id_ended_at", "user_id", "ended_at"),)
+
+    id: Mapped[int] = _id()
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = _fk("users.id")
+    created_at: Mapped[dt.datetime] = _created()
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    end_reason: Mapped[str | None] = mapped_column(String(32))  # logout, locked, password, admin, expired
+
+
 class Book(Base):
     __tablename__ = "books"
     __table_args__ = (UniqueConstraint("office_code", "book_type", "era", "volume"),)

@@ -1,4 +1,4 @@
-"""Accounts of the review app: create, list, lock, unlock, set a password, check a password.
+"""Accounts of the review app: create, list, lock, unlock, set a password, end sessions, check a password.
 
 Passwords are hashed with argon2id (``argon2-cffi``); a hash made with older parameters is rehashed at the
 next successful login. Every change is audited (never the hash: see ``loaders.audit.NEVER_LOGGED``).
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from loaders.audit import SYSTEM, audit, snapshot
 from loaders.models import AuditLog, Office, User, UserRole
 from loaders.registry import get_office, sync_offices
+from loaders.sessions import ADMIN, LOCKED, PASSWORD, end_user_sessions
 from sohoa import config
 from sohoa.errors import ConfigError, InputError, NotFoundError, StateError
 
@@ -138,8 +139,13 @@ def list_users(session: Session, office_code: str | None = None) -> list[UserInf
 
 
 def set_locked(session: Session, username: str, locked: bool, *, actor: str = SYSTEM) -> User:
-    """Lock (the account can no longer sign in; open sessions end) or unlock an account."""
+    """Lock (the account can no longer sign in; its open sessions end) or unlock an account.
+
+    Unlocking reopens nothing: the sessions ended by the lock stay ended.
+    """
     user = get_user(session, username)
+    if locked:
+        end_user_sessions(session, user, actor=actor, reason=LOCKED)  # also any opened since an earlier lock
     if bool(user.locked) == locked:
         return user
     before = snapshot(user)
@@ -157,7 +163,14 @@ def set_password(session: Session, username: str, password: str, *, actor: str =
     user.password_hash = hash_password(password)
     session.flush()
     audit(session, actor, "set_password", "user", user.id, after={"username": user.username})
+    end_user_sessions(session, user, actor=actor, reason=PASSWORD)
     return user
+
+
+def end_sessions(session: Session, username: str, *, actor: str = SYSTEM) -> int:
+    """An administrator ends every open session of the account at once (it may sign in again); how many."""
+    user = get_user(session, username)
+    return end_user_sessions(session, user, actor=actor, reason=ADMIN)
 
 
 def verify_password(session: Session, username: str, password: str) -> User | None:

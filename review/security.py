@@ -1,13 +1,15 @@
 """Sessions, the signed-in user and CSRF tokens.
 
-The session is Starlette's signed cookie (HttpOnly, SameSite=strict, ``Secure`` with ``--https``); it holds
-the user's id, a fingerprint of their password hash (a new password ends every open session), the CSRF
-token and a few flash messages. The user row is read on every request, so a locked account is out at once.
+Sessions live on the server (``loaders.sessions``, table ``user_sessions``). The cookie is Starlette's signed
+cookie (HttpOnly, SameSite=strict, ``Secure`` with ``--https``); it holds the session's random token, the CSRF
+token and a few flash messages. Every request checks the token's row is open and the account unlocked, so
+logout, a lock, a new password or an administrator's "end all sessions" shut the door at once, even to a
+copy of an old cookie.
 """
 
 from __future__ import annotations
 
-import hashlib
+import datetime as dt
 import hmac
 import secrets
 from collections.abc import Iterator
@@ -17,11 +19,13 @@ from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
 from loaders.models import User, UserRole
+from loaders.sessions import end_session, session_user, start_session
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 MAX_FLASH = 5
 LOGIN_PATH = "/login"
+SESSION_KEY = "sid"  # the cookie's session token (its SHA-256 is the ``user_sessions`` row)
 
 
 class NotAuthenticated(Exception):
@@ -41,10 +45,6 @@ def db_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
-def fingerprint(user: User) -> str:
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
-
-
 def csrf_token(request: Request) -> str:
     """The session's CSRF token, made on first use."""
     token = request.session.get("csrf")
@@ -56,7 +56,7 @@ def csrf_token(request: Request) -> str:
 
 async def require_csrf(request: Request) -> None:
     """403 unless the form field ``csrf_token`` (or the ``X-CSRF-Token`` header) matches the session's."""
-    if request.url.path != LOGIN_PATH and "uid" not in request.session:
+    if request.url.path != LOGIN_PATH and SESSION_KEY not in request.session:
         raise NotAuthenticated()  # no session: 401 before any CSRF question
     expected = request.session.get("csrf")
     sent: Any = request.headers.get(CSRF_HEADER)
@@ -69,22 +69,36 @@ async def require_csrf(request: Request) -> None:
         )
 
 
-def login_session(request: Request, user: User) -> None:
-    """Start a fresh session for ``user`` (a new CSRF token too: no session fixation)."""
+def login_session(request: Request, db: Session, user: User) -> None:
+    """Start a fresh server-side session for ``user`` and put its token in the cookie (a new CSRF token too:
+    no session fixation). The caller commits."""
+    token = start_session(db, user)
     request.session.clear()
-    request.session["uid"] = user.id
-    request.session["pw"] = fingerprint(user)
+    request.session[SESSION_KEY] = token
     request.session["csrf"] = secrets.token_urlsafe(32)
+
+
+def logout_session(request: Request, db: Session, user: User) -> None:
+    """End this request's session on the server (audited) and empty the cookie. The caller commits."""
+    token = request.session.get(SESSION_KEY)
+    if isinstance(token, str):
+        end_session(db, token, actor=user.username)
+    request.session.clear()
 
 
 DbDep = Annotated[Session, Depends(db_session)]
 
 
 def current_user(request: Request, db: DbDep) -> User:
-    uid = request.session.get("uid")
-    user = db.get(User, uid) if isinstance(uid, int) else None
-    if user is None or user.locked or request.session.get("pw") != fingerprint(user):
-        if uid is not None:
+    """The user of the request's open session, else :class:`NotAuthenticated` (and the cookie emptied)."""
+    token = request.session.get(SESSION_KEY)
+    user = None
+    if isinstance(token, str):
+        max_age = dt.timedelta(seconds=request.app.state.settings.session_max_age_s)
+        user = session_user(db, token, max_age=max_age)
+        db.commit()  # an expiry or a new last-seen time; the route starts its own transaction
+    if user is None:
+        if token is not None:
             request.session.clear()
         raise NotAuthenticated()
     request.state.user = user

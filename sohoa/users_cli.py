@@ -1,4 +1,4 @@
-"""``sohoa users``: accounts of the review app (add, list, lock, unlock, set-password)."""
+"""``sohoa users``: accounts of the review app (add, list, lock, unlock, set-password, end-sessions)."""
 
 from __future__ import annotations
 
@@ -138,6 +138,19 @@ def users_set_password(
 
         password = read_password(password_stdin, "Mật khẩu mới")
         _run(lambda s: set_password(s, username, password))
-        out.print(f"[green]Password of {username} changed[/]")
+        out.print(f"[green]Password of {username} changed[/] (its open sessions ended)")
+
+    friendly(work)()
+
+
+@users_app.command("end-sessions")
+def users_end_sessions(username: Annotated[str, typer.Argument(help="User name.")]) -> None:
+    """End every open session of an account at once (it may sign in again)."""
+
+    def work() -> None:
+        from loaders.users import end_sessions
+
+        ended = _run(lambda s: end_sessions(s, username, actor=SYSTEM))
+        out.print(f"[green]{ended} open session(s) of {username} ended[/]")
 
     friendly(work)()

@@ -24,6 +24,7 @@ TABLES = {
     "links",
     "official_records",
     "audit_log",
+    "user_sessions",
 }
 
 

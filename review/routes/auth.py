@@ -20,9 +20,10 @@ from loaders.users import (
     verify_password,
 )
 from review.routes.common import FormDep, text_field
-from review.security import DbDep, current_user, login_session, require_csrf
+from review.security import DbDep, UserDep, login_session, logout_session, require_csrf
 from review.templating import render
 from review.throttle import LoginThrottle
+from sohoa.errors import StateError
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -75,13 +76,18 @@ def _sign_in(
         audit(db, user.username, "login_refused", "user", user.id, after={"reason": "locked"})
         db.commit()
         return _refuse(request, username, "Tài khoản đã bị khóa. Hãy liên hệ Sở Tư pháp để mở khóa.", 403)
+    try:
+        login_session(request, db, user)
+    except StateError:  # locked or given a new password while this sign-in checked the old one
+        db.rollback()
+        return _refuse(request, username, "Tài khoản vừa thay đổi. Hãy đăng nhập lại.", 409)
     audit_login(db, user, address)
     db.commit()
-    login_session(request, user)
     return RedirectResponse("/", status_code=303)
 
 
-@router.post("/logout", dependencies=[Depends(require_csrf), Depends(current_user)])
-def logout(request: Request) -> Response:
-    request.session.clear()
+@router.post("/logout", dependencies=[Depends(require_csrf)])
+def logout(request: Request, user: UserDep, db: DbDep) -> Response:
+    logout_session(request, db, user)
+    db.commit()
     return RedirectResponse("/login", status_code=303)
