@@ -195,6 +195,29 @@ def _check_workable(session: Session, record: Record, user: User, now: dt.dateti
         )
 
 
+def workable_record(
+    session: Session,
+    record_id: int,
+    user: User,
+    version: int | None = None,
+    *,
+    now: dt.datetime | None = None,
+) -> Record:
+    """The record, if ``user`` may change it in review now; the one rule of every change in review (field
+    edits, approval, rejection, person-link decisions).
+
+    ``user`` an unlocked reviewer, supervisor or admin (:class:`PermissionDenied`); the record in their offices
+    (:class:`NotFoundError`); at ``version`` when one is given (:class:`RecordConflictError`); staged or in
+    review (:class:`StateError`) and not held by another reviewer (:class:`ConflictError`).
+    """
+    _require_reviewer(user)
+    record = get_record(session, record_id, user)
+    if version is not None:
+        check_version(session, record, version)
+    _check_workable(session, record, user, now or utcnow())
+    return record
+
+
 def flush_record(session: Session, record: Record, expected: int) -> None:
     """Write the record's change; a concurrent change (version moved on) rolls back and raises a conflict."""
     try:
@@ -452,10 +475,7 @@ def edit_fields(
     record held by another reviewer, or no longer staged or in review, cannot be edited. Texts equal to
     the current ones change nothing (no new version, no audit row).
     """
-    _require_reviewer(user)
-    record = get_record(session, record_id, user)
-    check_version(session, record, version)
-    _check_workable(session, record, user, now or utcnow())
+    record = workable_record(session, record_id, user, version, now=now)
     changed = check_changes(record, changes)
     if not changed:
         return record
@@ -473,10 +493,7 @@ def _decide(
     session: Session, record_id: int, user: User, version: int, now: dt.datetime
 ) -> tuple[Record, dict[str, Any]]:
     """The record to approve or reject, checked, with its state before the decision."""
-    _require_reviewer(user)
-    record = get_record(session, record_id, user)
-    check_version(session, record, version)
-    _check_workable(session, record, user, now)
+    record = workable_record(session, record_id, user, version, now=now)
     before = {**_claim_state(record), "reject_reason": record.reject_reason}
     return record, before
 

@@ -1,7 +1,10 @@
 """Reviewers' decisions on person links: confirm a suggestion, reject it, or choose another person.
 
-Works inside the caller's session, never commits; every decision audited. Scope as in
-:mod:`loaders.approval`: a link of another office's record is :class:`~sohoa.errors.NotFoundError`.
+Works inside the caller's session, never commits; every decision audited (with its record). A decision is a
+change of the record in review and obeys the same rule as a field edit
+(:func:`loaders.approval.workable_record`): a link of another office's record is
+:class:`~sohoa.errors.NotFoundError`; a record approved, loaded or rejected is a
+:class:`~sohoa.errors.StateError`; one claimed by another reviewer a :class:`~sohoa.errors.ConflictError`.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from loaders.approval import _require_reviewer, get_record, office_scope
+from loaders.approval import office_scope, workable_record
 from loaders.audit import audit
 from loaders.models import Book, Link, LinkStatus, Person, PersonMention, Record, User, utcnow
 from sohoa.errors import NotFoundError
@@ -113,23 +116,28 @@ def record_links(session: Session, record_id: int) -> list[MentionView]:
     ]
 
 
-def _link_in_scope(session: Session, link_id: int, user: User) -> tuple[Link, PersonMention]:
+def _workable_link(session: Session, link_id: int, user: User) -> tuple[Link, PersonMention]:
+    """The link and its mention, if ``user`` may change the mention's record now (else the rule's error)."""
     link = session.get(Link, link_id)
     mention = session.get(PersonMention, link.mention_id) if link is not None else None
     if link is None or mention is None:
         raise NotFoundError(f"link {link_id} not found")
-    get_record(session, mention.record_id, user)  # NotFoundError for another office's record
+    workable_record(session, mention.record_id, user)
     return link, mention
 
 
 def _snapshot(link: Link, mention: PersonMention) -> dict[str, Any]:
-    return {"status": link.status, "person_id": link.person_id, "mention_person_id": mention.person_id}
+    return {
+        "status": link.status,
+        "person_id": link.person_id,
+        "mention_person_id": mention.person_id,
+        "record_id": mention.record_id,
+    }
 
 
 def confirm_link(session: Session, link_id: int, user: User) -> Link:
     """The mention is this person: the link ``confirmed``, the mention's person set, other suggestions rejected."""
-    _require_reviewer(user)
-    link, mention = _link_in_scope(session, link_id, user)
+    link, mention = _workable_link(session, link_id, user)
     before = _snapshot(link, mention)
     link.status, link.decided_by = LinkStatus.CONFIRMED, user.id
     mention.person_id = link.person_id
@@ -143,8 +151,7 @@ def confirm_link(session: Session, link_id: int, user: User) -> Link:
 
 def reject_link(session: Session, link_id: int, user: User) -> Link:
     """The mention is not this person: the link ``rejected`` (and the mention no longer points to them)."""
-    _require_reviewer(user)
-    link, mention = _link_in_scope(session, link_id, user)
+    link, mention = _workable_link(session, link_id, user)
     before = _snapshot(link, mention)
     link.status, link.decided_by = LinkStatus.REJECTED, user.id
     if mention.person_id == link.person_id:
@@ -171,11 +178,10 @@ def _named_in_scope(session: Session, person_id: int, user: User) -> bool:
 
 def choose_person(session: Session, mention_id: int, person_id: int, user: User) -> Link:
     """Link the mention to another person the reviewer names (by id): a ``confirmed`` manual link."""
-    _require_reviewer(user)
     mention = session.get(PersonMention, mention_id)
     if mention is None:
         raise NotFoundError(f"mention {mention_id} not found")
-    get_record(session, mention.record_id, user)
+    workable_record(session, mention.record_id, user)
     suggested = session.scalars(
         select(Link.id).where(Link.mention_id == mention_id, Link.person_id == person_id)
     ).first()

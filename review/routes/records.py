@@ -16,6 +16,7 @@ from loaders import review_views
 from loaders.approval import (
     REVIEW_ROLES,
     WORKABLE,
+    PermissionDenied,
     RecordConflictError,
     approve,
     claim_next,
@@ -415,16 +416,28 @@ def decide_link(
     db: DbDep,
 ) -> Response:
     record_id = _record_of_link(db, link_id)
-    if decision == "confirm":
-        confirm_link(db, link_id, user)
-        flash(request, "Đã xác nhận liên kết người.", "success")
-    elif decision == "reject":
-        reject_link(db, link_id, user)
-        flash(request, "Đã bác bỏ gợi ý liên kết.", "success")
-    else:
+    decide = {"confirm": confirm_link, "reject": reject_link}.get(decision)
+    if decide is None:
         raise NotFoundError(f"unknown decision {decision!r}")
+    try:
+        decide(db, link_id, user)
+    except StateError as exc:
+        return _link_refused(request, db, user, record_id, exc)
     db.commit()
+    done = "Đã xác nhận liên kết người." if decision == "confirm" else "Đã bác bỏ gợi ý liên kết."
+    flash(request, done, "success")
     return RedirectResponse(f"/records/{record_id}#links", status_code=303)
+
+
+def _link_refused(request: Request, db: Session, user: User, record_id: int, exc: StateError) -> Response:
+    """A person-link decision the record's state or claim forbids (the rule of field edits): nothing saved."""
+    if isinstance(exc, PermissionDenied):
+        raise exc  # the account may not review: 403 as for any change (nothing was changed)
+    db.rollback()
+    log.info("link decision on record %s refused for %s: %s", record_id, user.username, exc)
+    record = get_record(db, record_id, user)
+    message = f"Không lưu được quyết định liên kết người: hồ sơ {why_not_saved(exc)}."
+    return record_page(request, db, user, record, conflict=message, status=409)
 
 
 @router.post("/mentions/{mention_id}/person", dependencies=[Depends(require_csrf)])
@@ -442,7 +455,10 @@ def choose_other_person(
     person_id = int_field(form, "person_id")
     if person_id is None:
         raise InputError("no person number given", hint="type the number of the person (Mã người)")
-    choose_person(db, mention_id, person_id, user)
+    try:
+        choose_person(db, mention_id, person_id, user)
+    except StateError as exc:
+        return _link_refused(request, db, user, mention.record_id, exc)
     db.commit()
     flash(request, f"Đã liên kết với người số {person_id}.", "success")
     return RedirectResponse(f"/records/{mention.record_id}#links", status_code=303)
