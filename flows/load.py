@@ -17,7 +17,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from pydantic import BaseModel, Field
 
-from flows.settings import DB_RETRIES, DB_RETRY_DELAY_S, database_trouble
+from flows.settings import DB_RETRIES, DB_RETRY_DELAY_S, database_trouble, shared_prefect_api
 from flows.settings import session as db_session
 from loaders.export import books_with_loaded_records, export_book, package_is_current
 from loaders.official import load_approved, offices_under
@@ -88,6 +88,7 @@ def load_approved_flow(params: LoadParams) -> dict[str, Any]:
 
 
 def run_load(params: LoadParams) -> dict[str, Any]:
-    """Run :func:`load_approved_flow` in this process."""
-    result: dict[str, Any] = load_approved_flow(params)
+    """Run :func:`load_approved_flow` in this process (with a temporary Prefect API unless one is set)."""
+    with shared_prefect_api():
+        result: dict[str, Any] = load_approved_flow(params)
     return result

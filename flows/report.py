@@ -17,7 +17,7 @@ from typing import Any, Literal
 from prefect import flow, get_run_logger, task
 from pydantic import BaseModel, Field
 
-from flows.settings import DB_RETRIES, DB_RETRY_DELAY_S, database_trouble
+from flows.settings import DB_RETRIES, DB_RETRY_DELAY_S, database_trouble, shared_prefect_api
 from flows.settings import session as db_session
 from sohoa.errors import DataDirError
 
@@ -103,6 +103,7 @@ def report_flow(params: ReportParams) -> dict[str, Any]:
 
 
 def run_report(params: ReportParams) -> dict[str, Any]:
-    """Run :func:`report_flow` in this process."""
-    result: dict[str, Any] = report_flow(params)
+    """Run :func:`report_flow` in this process (with a temporary Prefect API unless one is set)."""
+    with shared_prefect_api():
+        result: dict[str, Any] = report_flow(params)
     return result

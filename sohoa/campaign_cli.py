@@ -39,6 +39,23 @@ def print_campaign(result: dict[str, Any]) -> None:
             out.print(f"  [yellow]cách ly[/] {book['label']}: {reason}", highlight=False)
 
 
+def check_campaign(root: Path, office: str) -> None:
+    """Fail fast, before the flow and Prefect's server start: the office exists and the folder holds its
+    books (a readable manifest, or book folders whose names parse, each with page images). The flow plans
+    the campaign again (the folder may change meanwhile); this costs a listing of the folder."""
+    from flows.books import campaign_books
+    from loaders import db, registry
+    from loaders.official import offices_under
+
+    engine = db.make_engine(db.database_url())
+    try:
+        with db.session_scope(engine) as session:
+            registry.get_office(session, office)
+            campaign_books(root, office, offices_under(session, office))
+    finally:
+        engine.dispose()
+
+
 def run_campaign_cli(
     root: Path,
     *,
@@ -54,6 +71,7 @@ def run_campaign_cli(
 
     params = CampaignParams(root=root, office=office, workers=workers or default_workers(), engine=engine)
     prepare_database()
+    check_campaign(root, office)
     result: dict[str, Any] = with_progress(lambda: run_campaign(params, dask_address=dask_address))
     if not quiet:
         print_campaign(result)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from sohoa.console import friendly, out
+from sohoa.console import friendly, out, quiet_prefect_logs
 from sohoa.pages_cli import pages_app
 from sohoa.report_cli import report_app
 from sohoa.users_cli import users_app
@@ -38,6 +38,7 @@ def main(
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
+    quiet_prefect_logs(verbose)
 
 
 def _split(values: str | None) -> list[str] | None:

@@ -1,31 +1,139 @@
-"""Shared rich consoles for the CLI (library code logs; only the CLI prints), and :func:`friendly`."""
+"""Shared rich consoles for the CLI (library code logs; only the CLI prints), and :func:`friendly`.
+
+A user's mistake reaches the terminal as one line (``Lỗi: <what> — <how to fix it>``) and its exit code,
+even when it is raised inside a Prefect flow: Prefect logs a failed task or flow run with the traceback
+first, so while a command runs, the terminal's log handler holds back Prefect's error records
+(:class:`TerminalLogFilter`) and drops them when the command ends with a :class:`SohoaError` (or is
+stopped); any other failure, a bug, prints them as before. Without ``--verbose``, Prefect's INFO records
+(run started, finished, its server's address) stay off the terminal; they still reach Prefect's API.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+import logging
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
 
-from sohoa.errors import SohoaError
+from sohoa.errors import EXIT_INTERRUPTED, SohoaError, Stopped
 
 out = Console()
 err = Console(stderr=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: What to do after a stopped run: the flows resume (finished books skipped, read pages kept).
+RERUN_HINT = "chạy lại cùng lệnh để làm tiếp phần còn lại"
+
+
+class TerminalLogFilter(logging.Filter):
+    """On the handler that writes log records to the terminal: see the module's docstring."""
+
+    def __init__(self, handler: logging.Handler, *, verbose: bool = False) -> None:
+        super().__init__()
+        self.handler = handler
+        self.verbose = verbose
+        self.holding = 0
+        self.held: list[logging.LogRecord] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith("prefect"):
+            return True
+        if record.levelno < logging.WARNING:
+            return self.verbose
+        if self.holding and (record.levelno >= logging.ERROR or record.exc_info):
+            self.held.append(record)
+            return False
+        return True
+
+    def release(self, *, show: bool) -> None:
+        """End a hold: the held records printed (``show``) or dropped."""
+        self.holding = max(0, self.holding - 1)
+        if self.holding:
+            return
+        held, self.held = self.held, []
+        if show:
+            for record in held:
+                self.handler.handle(record)
+
+
+_filters: list[TerminalLogFilter] = []
+
+
+def quiet_prefect_logs(verbose: bool) -> None:
+    """Put a :class:`TerminalLogFilter` on the root logger's plain stream handlers (the terminal's, as
+    ``logging.basicConfig`` makes it; a test's capture handler is left alone)."""
+    for handler in logging.getLogger().handlers:
+        if type(handler) is not logging.StreamHandler:
+            continue
+        found = next((f for f in handler.filters if isinstance(f, TerminalLogFilter)), None)
+        if found is None:
+            found = TerminalLogFilter(handler, verbose=verbose)
+            handler.addFilter(found)
+            _filters.append(found)
+        found.verbose = verbose
+
+
+@contextlib.contextmanager
+def _holding_prefect_errors() -> Iterator[list[bool]]:
+    """Hold Prefect's error records while the block runs; the yielded flag says whether to show them."""
+    show = [True]
+    for f in _filters:
+        f.holding += 1
+    try:
+        yield show
+    finally:
+        for f in _filters:
+            f.release(show=show[0])
+
+
+def _stop_on_sigterm(_signum: int, _frame: Any) -> None:
+    raise Stopped("SIGTERM")
+
+
+@contextlib.contextmanager
+def sigterm_stops() -> Iterator[None]:
+    """While the block runs (in the main thread), SIGTERM raises :class:`Stopped` instead of ending the
+    process on the spot, so every ``finally`` runs and the helper processes are stopped."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    err.print(f"[bold red]Lỗi:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
 
 def friendly(fn: F) -> F:
-    """Turn a SohoaError into one red line on stderr and its exit code: never a traceback."""
+    """Turn a SohoaError into one red line on stderr and its exit code: never a traceback. Ctrl-C and
+    SIGTERM end the command with one line too (exit 130 and 143), after its helper processes."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except SohoaError as exc:
-            err.print(f"[bold red]Lỗi:[/] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(exc.exit_code) from None
+        with _holding_prefect_errors() as show:
+            try:
+                with sigterm_stops():
+                    return fn(*args, **kwargs)
+            except SohoaError as exc:
+                show[0] = False
+                raise _fail(str(exc), exc.exit_code) from None
+            except KeyboardInterrupt:
+                show[0] = False
+                raise _fail(f"đã dừng theo yêu cầu (Ctrl-C) — {RERUN_HINT}", EXIT_INTERRUPTED) from None
+            except Stopped as exc:
+                show[0] = False
+                raise _fail(f"đã dừng vì nhận tín hiệu SIGTERM — {RERUN_HINT}", exc.exit_code) from None
 
     return wrapper  # type: ignore[return-value]

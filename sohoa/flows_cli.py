@@ -36,16 +36,19 @@ def with_progress(run: Any) -> Any:
     tasks: dict[str, Any] = {}
 
     def update(what: str, done: int, total: int) -> None:
+        if not tasks:  # drawn from the first report on: a run that fails before it leaves no empty bar
+            bar.start()
         if what not in tasks:
             tasks[what] = bar.add_task(LABELS.get(what, what), total=total)
         bar.update(tasks[what], completed=done, total=total)
 
     remove = progress.listen(update)
     try:
-        with bar:
-            return run()
+        return run()
     finally:
         remove()
+        if tasks:
+            bar.stop()
 
 
 def run_scan_cli(
@@ -70,7 +73,9 @@ def run_scan_cli(
         workers=workers or default_workers(),
         layout_path=layout_path,
     )
+    check_book_kind(book_type, era)
     prepare_database()
+    check_office(office)
     counts: dict[str, Any] = with_progress(lambda: run_scan(params, dask_address=dask_address))
     out.print(
         f"Đã đọc {counts['pages_read']} trang, {counts['records_staged']} bản ghi chờ duyệt; "
@@ -92,6 +97,37 @@ def prepare_database() -> None:
     try:
         with db.session_scope(engine) as session:
             registry.sync_offices(session, config.offices())
+    finally:
+        engine.dispose()
+
+
+def check_book_kind(book_type: str, era: str) -> None:
+    """Fail fast: ``--book-type`` and ``--era`` name a book type and an era sohoa knows (:class:`InputError`:
+    the user typed them; the registry would call an unknown era a configuration problem)."""
+    from loaders.models import BookType
+    from sohoa import config
+    from sohoa.errors import InputError
+
+    types = [t.value for t in BookType]
+    if book_type not in types:
+        raise InputError(
+            f"không có loại sổ --book-type {book_type!r}", hint=f"dùng một trong: {', '.join(types)}"
+        )
+    eras = [e.id for e in config.eras()]
+    if era not in eras:
+        raise InputError(f"không có giai đoạn --era {era!r}", hint=f"dùng một trong: {', '.join(eras)}")
+
+
+def check_office(office: str) -> None:
+    """Fail fast, before the flow and Prefect's server start: the schema is at head and the office exists
+    (:class:`NotFoundError` with the closest codes otherwise)."""
+    from loaders import db, registry
+
+    engine = db.make_engine(db.database_url())
+    try:
+        db.require_schema(engine)
+        with db.session_scope(engine) as session:
+            registry.get_office(session, office)
     finally:
         engine.dispose()
 

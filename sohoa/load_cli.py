@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -10,17 +11,27 @@ from rich.table import Table
 from sohoa.console import out
 
 
-def _check_office(office: str) -> None:
-    """Fail fast, before the flow starts: the schema is at head and the office exists."""
-    from loaders import db, registry
+def check_out_dir(out_dir: Path) -> None:
+    """Fail fast, before the flow starts: ``out_dir`` is a writable folder, made now if missing."""
+    from sohoa.errors import DataDirError
 
-    engine = db.make_engine(db.database_url())
+    if out_dir.exists() and not out_dir.is_dir():
+        raise DataDirError(
+            f"--out {out_dir} là một tệp, không phải thư mục",
+            hint="chọn một thư mục (có sẵn hoặc chưa có) cho các gói dữ liệu, ví dụ --out ./xuat",
+        )
     try:
-        db.require_schema(engine)
-        with db.session_scope(engine) as session:
-            registry.get_office(session, office)
-    finally:
-        engine.dispose()
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataDirError(
+            f"không tạo được thư mục --out {out_dir}: {exc.strerror or exc}",
+            hint="chọn một thư mục có quyền ghi, hoặc tạo nó trước",
+        ) from None
+    if not os.access(out_dir, os.W_OK | os.X_OK):
+        raise DataDirError(
+            f"không có quyền ghi vào thư mục --out {out_dir}",
+            hint="cấp quyền ghi cho thư mục này, hoặc chọn thư mục khác",
+        )
 
 
 def print_summary(result: dict[str, Any]) -> None:
@@ -46,8 +57,10 @@ def print_summary(result: dict[str, Any]) -> None:
 def run_load_cli(*, office: str, out_dir: Path) -> dict[str, Any]:
     """Load the approved records of ``office`` and write one export package per book under ``out_dir``."""
     from flows.load import LoadParams, run_load
+    from sohoa.flows_cli import check_office
 
-    _check_office(office)
+    check_office(office)
+    check_out_dir(out_dir)
     result = run_load(LoadParams(office=office, out_dir=out_dir))
     print_summary(result)
     return result
