@@ -165,10 +165,13 @@ def duplicate_reason(session: Session, other: Page) -> str:
     """The quarantine reason of a page whose image is ``other`` (a page of another book)."""
     other_book = session.get(Book, other.book_id)
     assert other_book is not None
-    where = book_label(other_book, other_book.office.name)
+    office = other_book.office
+    name = (
+        office.name if office.name.lower().startswith(office.kind.lower()) else f"{office.kind} {office.name}"
+    )
     reason = (
-        f"{DUPLICATE}: cùng ảnh với trang {other.page_no} của {where}, không đọc lại; "
-        "nếu cố ý, thả trang bằng `sohoa pages release <mã trang>`"
+        f"{DUPLICATE}: cùng ảnh với trang {other.page_no} của {book_label(other_book, name)}, không đọc lại; "
+        "nếu cố ý, thả trang bằng `sohoa pages release MÃ_TRANG` (mã trong `sohoa pages list`)"
     )
     return reason[:500]
 

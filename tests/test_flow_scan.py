@@ -192,3 +192,99 @@ def test_a_batch_keeps_only_a_few_page_reads_submitted_at_a_time(
         3,
         3,
     ]  # the next read is submitted as each one is taken; never all at once
+
+
+def _records_by_book() -> dict[int, int]:
+    with db.session_scope(database()) as session:
+        rows = session.execute(select(Record.book_id, func.count()).group_by(Record.book_id)).all()
+    return {int(book): int(n) for book, n in rows}
+
+
+def test_the_same_pages_under_another_volume_are_one_book_or_quarantined_duplicates_until_released(
+    flow_db: str,
+    book_dir: tuple[Path, dict[str, Any], list[dict[str, Any]]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Issue 14: `--volume 1` instead of `01` made a second book, read the same files again and staged every
+    # record twice, reporting "0 trang trùng".
+    from typer.testing import CliRunner
+
+    from sohoa.cli import app
+
+    root, book, truth = book_dir
+    assert book["volume"] == "01"
+    read_in_this_process(monkeypatch, TruthReader(root))
+    files = [root / p for p in book["pages"]]
+    first = run_scan(_params(book, files, root))
+    assert first["records_staged"] == len(truth)
+
+    same = run_scan(_params({**book, "volume": " 1"}, files, root))  # the same book, typed differently
+    assert same["book_id"] == first["book_id"]
+    assert (same["new_pages"], same["known_pages"], same["pages_read"]) == (0, 3, 0)
+
+    copied = run_scan(_params({**book, "volume": "2"}, files, root))  # another book, the same images
+    assert copied["book_id"] != first["book_id"]
+    assert copied["new_pages"] == 3 and copied["pages_read"] == 0 and copied["records_staged"] == 0
+    assert [d["same_as_page"] for d in copied["duplicates"]] == [1, 2, 3]
+    assert {d["same_as_book"] for d in copied["duplicates"]} == {first["book_id"]}
+    for q in copied["quarantined"]:
+        assert q["reason"].startswith("duplicate: cùng ảnh với trang ")
+        assert (
+            f"của sổ {first['book_id']} (Sổ đăng ký khai sinh, giai đoạn 2006-2015, quyển 01" in q["reason"]
+        )
+    assert _records_by_book() == {first["book_id"]: len(truth)}  # no record staged twice
+
+    listed = CliRunner().invoke(app, ["pages", "list", "--book", str(copied["book_id"]), "--json"])
+    assert listed.exit_code == 0, listed.output
+    page_id = copied["quarantined"][1]["page_id"]
+    assert str(page_id) in listed.output
+    released = CliRunner().invoke(
+        app, ["pages", "release", str(page_id), "--reason", "hai sổ chung một trang"]
+    )
+    assert released.exit_code == 0, released.output
+    assert "Đã thả trang" in " ".join(released.output.split())
+    refused = CliRunner().invoke(app, ["pages", "release", str(page_id)])  # not quarantined any more
+    assert refused.exit_code == 7
+
+    again = run_scan(_params({**book, "volume": "02"}, files, root))  # the next scan reads the released page
+    assert again["book_id"] == copied["book_id"]
+    assert again["new_pages"] == 0 and again["pages_read"] == 1 and again["quarantined"] == []
+    page2 = [t for t in truth if t["page"] == 2]
+    assert again["records_staged"] == len(page2) > 0
+    assert _records_by_book() == {first["book_id"]: len(truth), copied["book_id"]: len(page2)}
+    with db.session_scope(database()) as session:
+        statuses = dict(
+            session.execute(select(Page.page_no, Page.status).where(Page.book_id == copied["book_id"])).all()
+        )
+        audits = session.scalars(
+            select(AuditLog).where(AuditLog.entity == "page", AuditLog.action == "release")
+        ).all()
+    assert statuses == {1: "quarantined", 2: "staged", 3: "quarantined"}
+    assert [a.entity_id for a in audits] == [str(page_id)]
+
+
+def test_a_page_of_the_wrong_layout_is_quarantined_and_the_batch_goes_on(
+    flow_db: str, book_dir: tuple[Path, dict[str, Any], list[dict[str, Any]]], tmp_path: Path
+) -> None:
+    # Issue 14: a 2016+ form scanned into a ledger book gave one empty record flagged grid_not_found.
+    from samples.make import make_samples
+
+    root, book, truth = book_dir
+    forms = make_samples(
+        tmp_path / "forms", SEED, books_per_type=1, pages_per_book=1, style="typed", eras=["2016+"],
+        types=["birth"], workers=1,
+    )  # fmt: skip
+    form = tmp_path / "forms" / forms["books"][0]["pages"][0]
+    files = [root / book["pages"][0], form]
+    counts = run_scan(_params(book, files, root, workers=1))
+    assert counts["pages_read"] == 2
+    page1 = [t for t in truth if t["page"] == 1]
+    assert counts["records_staged"] == len(page1)  # the right page is read; nothing from the form
+    [bad] = counts["quarantined"]
+    assert bad["reason"].startswith("layout_mismatch: sổ kẻ bảng ")
+    assert "(sổ đăng ký khai sinh 2006-2015) / trang biểu mẫu điền từng bản ghi" in bad["reason"]
+    with db.session_scope(database()) as session:
+        pages = {p.image_path: p for p in session.scalars(select(Page))}
+        assert pages[str(form)].status == PageStatus.QUARANTINED
+        assert pages[str(form)].quarantine_reason == bad["reason"]
+        assert not session.scalars(select(Record).where(Record.page_id == pages[str(form)].id)).all()
