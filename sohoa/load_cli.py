@@ -59,8 +59,8 @@ def run_load_cli(*, office: str, out_dir: Path) -> dict[str, Any]:
     from flows.load import LoadParams, run_load
     from sohoa.flows_cli import check_office
 
-    check_office(office)
     check_out_dir(out_dir)
+    check_office(office)
     result = run_load(LoadParams(office=office, out_dir=out_dir))
     print_summary(result)
     return result
