@@ -34,7 +34,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.elements import ColumnElement
 
+from loaders import limits
 from loaders.audit import audit, jsonable
+from loaders.limits import check_fields, check_length
 from loaders.models import (
     AuditLog,
     Book,
@@ -384,7 +386,8 @@ def release_claim(session: Session, record_id: int, user: User, *, now: dt.datet
 
 # --------------------------------------------------------------------------- editing
 def check_changes(record: Record, changes: Mapping[str, Any]) -> dict[str, str]:
-    """The changed field texts, after checking every key belongs to the record's book type."""
+    """The changed field texts, after checking every key belongs to the record's book type and every changed
+    text fits its type (:class:`~loaders.limits.TooLongError`, see :mod:`loaders.limits`)."""
     wrong = [key for key in changes if not is_valid_key(key, str(record.book_type))]
     if wrong:
         raise InputError(
@@ -393,7 +396,10 @@ def check_changes(record: Record, changes: Mapping[str, Any]) -> dict[str, str]:
             hint="use the field keys of the record (role.attribute, e.g. child.full_name)",
         )
     texts = {key: "" if text is None else str(text).strip() for key, text in changes.items()}
-    return {key: text for key, text in texts.items() if text != _text(record.fields.get(key))}
+    changed = {key: text for key, text in texts.items() if text != _text(record.fields.get(key))}
+    if changed:
+        check_fields(changed, layout_info(str(record.book_type), record.era).types)
+    return changed
 
 
 def _text(entry: Any) -> str:
@@ -534,6 +540,8 @@ def reject(
 ) -> Record:
     """Reject the record (``illegible``, ``not_a_record`` or ``rescan``), with an optional note in the audit."""
     why = reject_reason(reason)
+    if note:
+        check_length(note, limits.NOTE, what="reject_note", kind="note")
     record, before = _decide(session, record_id, user, version, now or utcnow())
     record.state, record.claimed_by, record.claimed_until = RecordState.REJECTED, None, None
     record.reject_reason = why

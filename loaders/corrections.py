@@ -5,7 +5,7 @@ correction with its own audit trail. :func:`correct_record` is that change:
 
 * only a supervisor or an admin of the record's office (or an office above it) corrects, and only records
   in state ``approved`` or ``loaded`` (staged and in-review records are edited in review);
-* a reason is required; it is kept in both audit rows;
+* a reason is required (at most ``loaders.limits.REASON`` characters); it is kept in both audit rows;
 * the record's fields are changed as a reviewer's edit would change them (the OCR's reading stays in
   ``ocr_text``, ``edited_by`` names the supervisor, everything is normalized again), under the same
   optimistic lock (a stale ``version`` is a :class:`~loaders.approval.RecordConflictError`);
@@ -24,6 +24,7 @@ from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
+from loaders import limits
 from loaders.approval import (
     OVERSEER_ROLES,
     check_changes,
@@ -34,13 +35,14 @@ from loaders.approval import (
     with_texts,
 )
 from loaders.audit import audit
+from loaders.limits import check_length
 from loaders.models import OfficialRecord, Record, RecordState, User, utcnow
 from loaders.official import ensure_official, final_fields, registration_date, registration_number
 from sohoa.errors import InputError, StateError
 
 CORRECT_ACTION: Final[str] = "correct"
 CORRECTABLE: Final[tuple[RecordState, ...]] = (RecordState.APPROVED, RecordState.LOADED)
-MAX_REASON: Final[int] = 500
+MAX_REASON: Final[int] = limits.REASON
 
 
 def can_correct(user: User, record: Record) -> bool:
@@ -88,7 +90,9 @@ def correct_record(
             f"record {record.id} is {record.state}: only approved or loaded records are corrected",
             hint="a record not yet approved is edited in review",
         )
-    why = " ".join(str(reason or "").split())[:MAX_REASON]
+    why = check_length(
+        " ".join(str(reason or "").split()), MAX_REASON, what="correction_reason", kind="reason"
+    )
     if not why:
         raise InputError("a correction needs a reason", hint="say why the approved record is changed")
     changed = check_changes(record, changes)

@@ -12,13 +12,16 @@ from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlalchemy.exc import DataError
 from starlette.middleware.sessions import SessionMiddleware
 
 from loaders.approval import PermissionDenied
+from loaders.limits import TooLongError
 from review.routes import auth, batch, media, operator, persons, records, reports, supervisor
+from review.routes.common import too_long_message
 from review.security import Forbidden, NotAuthenticated
 from review.settings import ReviewSettings
 from review.templating import render
@@ -38,6 +41,16 @@ CSP = (
 def _wants_page(request: Request) -> bool:
     """GET of an HTML page (redirect to /login) rather than an API call, image or form post (401)."""
     return request.method == "GET" and not request.url.path.startswith(("/media/", "/api/"))
+
+
+def server_error() -> Response:
+    """The answer to an unexpected error: a short Vietnamese page, nothing of the error itself."""
+    body = (
+        '<!doctype html><html lang="vi"><meta charset="utf-8"><title>Lỗi máy chủ</title>'
+        "<h1>Lỗi máy chủ</h1><p>Đã có lỗi ngoài dự kiến; thao tác có thể chưa được lưu. "
+        "Hãy tải lại trang, và báo cho quản trị nếu lỗi lặp lại.</p></html>"
+    )
+    return HTMLResponse(body, status_code=500)
 
 
 def warm_up() -> None:
@@ -74,7 +87,11 @@ def create_app(engine: Engine, settings: ReviewSettings) -> FastAPI:
     async def security_headers(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        response = await call_next(request)
+        try:
+            response = await call_next(request)
+        except Exception:  # an error no handler answered: a 500 with the same headers as every answer
+            log.exception("%s %s failed", request.method, request.url.path)
+            response = server_error()
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
@@ -123,10 +140,29 @@ def create_app(engine: Engine, settings: ReviewSettings) -> FastAPI:
         return render(request, "error.html", exc.status_code, title="Lỗi", message=str(exc.detail))
 
     @app.exception_handler(RequestValidationError)
-    async def bad_request(request: Request, _exc: RequestValidationError) -> Response:
-        return JSONResponse(
-            {"detail": "Yêu cầu không hợp lệ"}, status_code=404 if request.method == "GET" else 400
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        in_path = any(error.get("loc", ("",))[0] == "path" for error in exc.errors())
+        status = 404 if in_path or request.method == "GET" else 400  # an id no row can have: not found
+        return JSONResponse({"detail": "Yêu cầu không hợp lệ"}, status_code=status)
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def out_of_range(request: Request, exc: Exception) -> Response:
+        """A number or text beyond what a column holds (SQLite: OverflowError; PostgreSQL: DataError)."""
+        log.info("%s %s: value out of range: %s", request.method, request.url.path, exc)
+        if request.method == "GET":
+            return JSONResponse({"detail": "Không tìm thấy"}, status_code=404)
+        return render(
+            request,
+            "error.html",
+            400,
+            title="Không thực hiện được",
+            message="Giá trị đã nhập quá lớn hoặc quá dài. Chưa có gì được lưu.",
         )
+
+    @app.exception_handler(TooLongError)
+    async def too_long(request: Request, exc: TooLongError) -> Response:
+        return render(request, "error.html", 400, title="Nội dung quá dài", message=too_long_message(exc))
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (auth, records, media, batch, supervisor, operator, reports, persons):

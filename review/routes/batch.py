@@ -10,8 +10,18 @@ from sqlalchemy.orm import Session
 
 from loaders import review_views
 from loaders.approval import REVIEW_ROLES, edit_fields, sees_office
+from loaders.limits import TooLongError
 from loaders.models import Book, Record, RecordState, User, utcnow
-from review.routes.common import FormDep, settings_of, text_field, why_not_saved
+from review.routes.common import (
+    FormDep,
+    PathId,
+    int_field,
+    parse_id,
+    settings_of,
+    text_field,
+    too_long_message,
+    why_not_saved,
+)
 from review.security import DbDep, UserDep, flash, require_csrf
 from review.templating import render
 from sohoa.errors import ConflictError, InputError, NotFoundError, StateError
@@ -42,7 +52,7 @@ def _held_by_other(record: Record, user: User) -> bool:
 @router.get("/books/{book_id}/batch")
 def batch_page(
     request: Request,
-    book_id: int,
+    book_id: PathId,
     user: UserDep,
     db: DbDep,
     field: str = "",
@@ -86,7 +96,7 @@ def batch_page(
 @router.post("/books/{book_id}/batch", dependencies=[Depends(require_csrf)])
 def batch_save(
     request: Request,
-    book_id: int,
+    book_id: PathId,
     form: FormDep,
     user: UserDep,
     db: DbDep,
@@ -99,10 +109,9 @@ def batch_save(
     for name, value in form.multi_items():
         if not name.startswith("v:") or not isinstance(value, str):
             continue
-        try:
-            record_id = int(name[2:])
-            version = int(text_field(form, f"ver:{record_id}"))
-        except ValueError:
+        record_id = parse_id(name[2:])
+        version = int_field(form, f"ver:{record_id}")
+        if record_id is None or version is None:
             continue
         record = db.get(Record, record_id)
         if record is None or record.book_id != book.id:
@@ -117,6 +126,9 @@ def batch_save(
         except (ConflictError, StateError) as exc:
             db.rollback()
             problems.append(f"Hồ sơ {record_id} {why_not_saved(exc)}: chưa lưu «{value}»")
+        except TooLongError as exc:
+            db.rollback()
+            problems.append(f"Hồ sơ {record_id}: {too_long_message(exc)}")
     if saved:
         flash(request, f"Đã lưu {saved} giá trị.", "success")
     for problem in problems[:10]:

@@ -8,6 +8,7 @@ from fastapi.responses import Response
 from loaders.approval import get_record, sees_office
 from loaders.models import Page
 from review import images
+from review.routes.common import PathId
 from review.security import DbDep, UserDep
 from sohoa.errors import NotFoundError
 
@@ -22,7 +23,7 @@ def _frame(page: Page) -> int:
 
 
 @router.get("/pages/{page_id}.jpg")
-def page_image(page_id: int, user: UserDep, db: DbDep) -> Response:
+def page_image(page_id: PathId, user: UserDep, db: DbDep) -> Response:
     page = db.get(Page, page_id)
     if page is None or not sees_office(db, user, page.book.office_code):
         raise NotFoundError(f"page {page_id} not found")
@@ -31,7 +32,7 @@ def page_image(page_id: int, user: UserDep, db: DbDep) -> Response:
 
 
 @router.get("/records/{record_id}/crop/{key}.png")
-def field_crop(record_id: int, key: str, user: UserDep, db: DbDep) -> Response:
+def field_crop(record_id: PathId, key: str, user: UserDep, db: DbDep) -> Response:
     record = get_record(db, record_id, user)
     entry = record.fields.get(key) if key in record.fields else None
     bbox = images.valid_bbox(entry.get("bbox")) if isinstance(entry, dict) else None

@@ -1,7 +1,8 @@
 """Operators: register a book, start a scan of a server folder, watch progress, see quarantined pages.
 
 Scan folders are the sub-folders of ``SOHOA_SCAN_ROOT``: the form offers their names and the server
-looks the chosen name up in its own listing, so no path typed by a user is ever opened.
+looks the chosen name up in its own listing, so no path typed by a user is ever opened. A symbolic link
+(folder or file) that leads out of the scan root is neither listed nor read.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from starlette.datastructures import UploadFile as StarletteUpload
 from loaders import registry
 from loaders.approval import office_scope, sees_office
 from loaders.models import Batch, Book, Office, User, UserRole
-from review.routes.common import FormDep, int_field, settings_of, text_field
+from review.routes.common import FormDep, PathId, int_field, settings_of, text_field
 from review.security import DbDep, flash, require_csrf, require_roles
 from review.templating import render
 from sohoa import config
@@ -38,19 +39,34 @@ PAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".pdf"})
 _RUNNING: dict[int, threading.Thread] = {}
 
 
+def inside(path: Path, root: Path) -> bool:
+    """True when ``path``, every symbolic link followed, is ``root`` or under it (``root`` resolved too)."""
+    try:
+        return path.resolve(strict=True).is_relative_to(root.resolve(strict=True))
+    except (OSError, RuntimeError):  # missing, a broken link, a loop of links
+        return False
+
+
 def scan_folders(root: Path | None) -> list[str]:
-    """Names of the sub-folders of the scan root (hidden ones left out), sorted."""
+    """Names of the sub-folders of the scan root (hidden ones and links leading out of it left out), sorted."""
     if root is None or not root.is_dir():
         return []
-    return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return sorted(
+        p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and inside(p, root)
+    )
 
 
-def page_files(folder: Path) -> list[Path]:
-    """The page images of a scan folder, in name order (hidden files left out)."""
+def page_files(folder: Path, root: Path | None = None) -> list[Path]:
+    """The page images of a scan folder, in name order (hidden files left out, and with ``root`` any file
+    that is a link leading out of it: the scan root's owner decides what the server reads)."""
+    limit = root if root is not None else folder
     files = sorted(
         p
         for p in folder.iterdir()
-        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in PAGE_SUFFIXES
+        if p.is_file()
+        and not p.name.startswith(".")
+        and p.suffix.lower() in PAGE_SUFFIXES
+        and inside(p, limit)
     )
     if not files:
         raise InputError(
@@ -176,7 +192,7 @@ def _start(book: Book, files: list[Path], source: str, actor: str) -> bool:
 
 
 @router.post("/books/{book_id}/upload", dependencies=[Depends(require_csrf)])
-def upload_pages(request: Request, book_id: int, form: FormDep, user: StaffDep, db: DbDep) -> Response:
+def upload_pages(request: Request, book_id: PathId, form: FormDep, user: StaffDep, db: DbDep) -> Response:
     """Upload page images of a book (multipart field ``pages``) and start its scan."""
     from loaders.db import ensure_data_dir
 
@@ -200,7 +216,7 @@ def upload_pages(request: Request, book_id: int, form: FormDep, user: StaffDep, 
 @router.post("/books/{book_id}/scan", dependencies=[Depends(require_csrf)])
 def start_scan(
     request: Request,
-    book_id: int,
+    book_id: PathId,
     form: FormDep,
     user: StaffDep,
     db: DbDep,
@@ -216,7 +232,11 @@ def start_scan(
             "pick one of the listed scan folders", hint="ask the administrator to set SOHOA_SCAN_ROOT"
         )
     folder = root / names[names.index(chosen)]  # the server's own name, not the posted one
-    files = page_files(folder)
+    if not inside(folder, root):  # a link changed since the listing
+        raise InputError(
+            "pick one of the listed scan folders", hint="a link out of SOHOA_SCAN_ROOT is refused"
+        )
+    files = page_files(folder, root)
     if not _start(book, files, str(folder), user.username):
         flash(request, "Sổ này đang được quét.", "info")
         return RedirectResponse("/books", status_code=303)

@@ -12,7 +12,7 @@ from sqlalchemy import desc, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from loaders import review_views
+from loaders import limits, review_views
 from loaders.approval import (
     REVIEW_ROLES,
     WORKABLE,
@@ -26,12 +26,22 @@ from loaders.approval import (
     reject,
     release_claim,
 )
-from loaders.corrections import MAX_REASON, can_correct, correct_record
+from loaders.corrections import can_correct, correct_record
+from loaders.limits import TooLongError, check_length
 from loaders.link_review import choose_person, confirm_link, record_links, reject_link
 from loaders.models import AuditLog, Link, PersonMention, Record, RecordState, User, utcnow
 from loaders.spot_checks import latest_results, record_spot_check
 from review.images import valid_bbox
-from review.routes.common import FormDep, int_field, is_overseer, settings_of, text_field, why_not_saved
+from review.routes.common import (
+    FormDep,
+    PathId,
+    int_field,
+    is_overseer,
+    settings_of,
+    text_field,
+    too_long_message,
+    why_not_saved,
+)
 from review.security import DbDep, UserDep, flash, require_csrf
 from review.templating import render
 from sohoa import config
@@ -243,7 +253,7 @@ def record_page(
 
 
 @router.get("/records/{record_id}")
-def show_record(request: Request, record_id: int, user: UserDep, db: DbDep) -> Response:
+def show_record(request: Request, record_id: PathId, user: UserDep, db: DbDep) -> Response:
     record = get_record(db, record_id, user)
     return record_page(request, db, user, record)
 
@@ -283,7 +293,7 @@ def _skip(request: Request, db: Session, user: User, record: Record) -> None:
 @router.post("/records/{record_id}", dependencies=[Depends(require_csrf)])
 def record_action(
     request: Request,
-    record_id: int,
+    record_id: PathId,
     form: FormDep,
     user: UserDep,
     db: DbDep,
@@ -291,7 +301,7 @@ def record_action(
     action = text_field(form, "action", "save")
     version = int_field(form, "version")
     changes = _changes(form)
-    reason, note = text_field(form, "reason"), text_field(form, "note").strip()[:500]
+    reason, note = text_field(form, "reason"), text_field(form, "note").strip()
     if version is None:
         raise InputError("the form lost the record's version", hint="reload the record")
     try:
@@ -324,6 +334,21 @@ def record_action(
         db.commit()
         flash(request, "Đã lưu các sửa đổi.", "success")
         return RedirectResponse(f"/records/{record_id}", status_code=303)
+    except TooLongError as exc:  # nothing saved; the form keeps what was typed
+        db.rollback()
+        return record_page(
+            request,
+            db,
+            user,
+            get_record(db, record_id, user),
+            submitted=changes,
+            originals=_originals(form),
+            conflict=too_long_message(exc),
+            status=400,
+            reason=reason,
+            note=note,
+            correction_reason=text_field(form, "correction_reason"),
+        )
     except StateError as exc:  # a conflict, or a record no longer open to changes
         db.rollback()
         current = get_record(db, record_id, user)
@@ -355,7 +380,7 @@ def _correct(
     why: str,
 ) -> Response:
     """A supervisor's correction of an approved or loaded record (``loaders.corrections``)."""
-    why = " ".join(why.split())[:MAX_REASON]
+    why = " ".join(why.split())
     if not why or not edits:
         db.rollback()
         flash(request, "Hãy sửa ít nhất một ô và ghi lý do sửa." if why else "Hãy ghi lý do sửa.", "error")
@@ -389,10 +414,11 @@ def _conflict_message(exc: StateError) -> str:
 
 
 @router.post("/records/{record_id}/spot-check", dependencies=[Depends(require_csrf)])
-def spot_check(request: Request, record_id: int, form: FormDep, user: UserDep, db: DbDep) -> Response:
+def spot_check(request: Request, record_id: PathId, form: FormDep, user: UserDep, db: DbDep) -> Response:
     """A supervisor's finding on an approved record: it matches the page (``ok``) or not (``error``)."""
     result = text_field(form, "result")
-    record_spot_check(db, record_id, user, result, text_field(form, "check_note"))
+    note = check_length(text_field(form, "check_note"), limits.NOTE, what="check_note", kind="note")
+    record_spot_check(db, record_id, user, result, note)
     db.commit()
     flash(request, f"Đã ghi kết quả kiểm tra hồ sơ {record_id}.", "success")
     return RedirectResponse("/supervisor", status_code=303)
@@ -410,7 +436,7 @@ def _record_of_link(db: Session, link_id: int) -> int:
 @router.post("/links/{link_id}/{decision}", dependencies=[Depends(require_csrf)])
 def decide_link(
     request: Request,
-    link_id: int,
+    link_id: PathId,
     decision: str,
     user: UserDep,
     db: DbDep,
@@ -443,7 +469,7 @@ def _link_refused(request: Request, db: Session, user: User, record_id: int, exc
 @router.post("/mentions/{mention_id}/person", dependencies=[Depends(require_csrf)])
 def choose_other_person(
     request: Request,
-    mention_id: int,
+    mention_id: PathId,
     form: FormDep,
     user: UserDep,
     db: DbDep,

@@ -12,7 +12,7 @@ from loaders import review_views
 from loaders.approval import office_scope, release_claim
 from loaders.models import User, UserRole, utcnow
 from loaders.spot_checks import latest_results
-from review.routes.common import settings_of
+from review.routes.common import PathId, settings_of
 from review.security import DbDep, flash, require_csrf, require_roles
 from review.templating import render
 
@@ -48,7 +48,7 @@ def supervisor_page(request: Request, user: OverseerDep, db: DbDep, period: str 
 
 
 @router.post("/supervisor/release/{record_id}", dependencies=[Depends(require_csrf)])
-def release(request: Request, record_id: int, user: OverseerDep, db: DbDep) -> Response:
+def release(request: Request, record_id: PathId, user: OverseerDep, db: DbDep) -> Response:
     release_claim(db, record_id, user)
     db.commit()
     flash(request, f"Đã trả hồ sơ {record_id} về hàng đợi.", "success")
