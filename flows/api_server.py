@@ -9,8 +9,7 @@ failed so and left its server for 36 minutes; a ``kill`` of the CLI left it for 
 
 * waits for ``/api/health`` up to :func:`start_timeout` seconds of the clock
   (``SOHOA_PREFECT_START_TIMEOUT``, else Prefect's ``PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS``,
-  which ``flows`` sets to 180 unless already set), a health check that does not answer in time being
-  counted too;
+  else 180), a health check that does not answer in time being counted too;
 * when the server exits early (its port taken meanwhile) or does not answer in time, ends it and tries once
   more on a fresh port; when that fails too, raises :class:`~sohoa.errors.ServiceError` saying what to do;
 * runs it under :mod:`flows.lifeline`, so it ends when the process that started it ends, even by
@@ -37,6 +36,10 @@ log = logging.getLogger(__name__)
 
 #: Seconds to wait for the server's health check (else Prefect's ephemeral start-up timeout setting).
 ENV_START_TIMEOUT = "SOHOA_PREFECT_START_TIMEOUT"
+#: Prefect's own setting for it, honoured when set in the environment.
+PREFECT_ENV_START_TIMEOUT = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
+#: Seconds to wait when neither is set.
+DEFAULT_START_TIMEOUT_S = 180.0
 #: Start attempts, each on a fresh port.
 ATTEMPTS = 2
 #: Pause between two health checks (seconds).
@@ -59,9 +62,14 @@ class Process(Protocol):
 
 
 def start_timeout() -> float:
-    """Seconds to wait for the server to answer (see the module's docstring)."""
-    raw = os.environ.get(ENV_START_TIMEOUT)
-    if raw:
+    """Seconds to wait for the server to answer: ``SOHOA_PREFECT_START_TIMEOUT``, else
+    ``PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS`` from the environment, else
+    :data:`DEFAULT_START_TIMEOUT_S` (read here, not from Prefect's settings: those are fixed when Prefect is
+    first imported, and a process that imported Prefect before :mod:`flows` had Prefect's 20 s)."""
+    for name in (ENV_START_TIMEOUT, PREFECT_ENV_START_TIMEOUT):
+        raw = os.environ.get(name)
+        if not raw:
+            continue
         try:
             value = float(raw)
         except ValueError:
@@ -71,12 +79,10 @@ def start_timeout() -> float:
         from sohoa.errors import ConfigError
 
         raise ConfigError(
-            f"{ENV_START_TIMEOUT}={raw!r} không phải số giây hợp lệ",
-            hint=f"đặt {ENV_START_TIMEOUT} là một số dương, ví dụ 300, hoặc bỏ biến này",
+            f"{name}={raw!r} không phải số giây hợp lệ",
+            hint=f"đặt {name} là một số dương, ví dụ 300, hoặc bỏ biến này",
         )
-    from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
-
-    return float(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
+    return DEFAULT_START_TIMEOUT_S
 
 
 def free_port() -> int:
@@ -118,7 +124,8 @@ def launch_uvicorn(port: int) -> Process:
         "--lifespan",
         "on",
     ]
-    return subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL)
+    # A process group of its own: a terminal's Ctrl-C reaches this process only, which stops the server.
+    return subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, process_group=0)
 
 
 def is_healthy(api_url: str, timeout: float) -> bool:

@@ -14,6 +14,7 @@ SIGTERM; a ``kill -9`` of the parent cannot be caught, so each helper watches it
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import runpy
@@ -21,6 +22,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 
 #: How often (seconds) a helper checks that the process that started it is still there.
 PARENT_CHECK_S = 1.0
@@ -57,6 +59,23 @@ def follow(parent: int, *, death_signal: bool = False) -> None:
     if os.getppid() != parent:
         os._exit(0)
     threading.Thread(target=_exit_with, args=(parent,), name="exit-with-parent", daemon=True).start()
+
+
+@contextlib.contextmanager
+def children_ignore_ctrl_c() -> Iterator[None]:
+    """Processes started in the block ignore SIGINT from their first instruction (an ignored signal stays
+    ignored across ``exec``, and Python keeps it so): a terminal's Ctrl-C goes to every process of the
+    foreground group, and a helper still importing would die of it with a traceback. The parent stops its
+    helpers itself. Only the main thread can change it; elsewhere the block runs unchanged."""
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def main(argv: list[str]) -> None:

@@ -55,7 +55,7 @@ def warm_worker(engine: str, parent: int | None = None) -> None:
     Never raises: an engine that cannot start is reported by the first page read, with its reason (an
     initializer that raised would break the whole pool with a less helpful error).
     """
-    if parent is not None:
+    if parent is not None:  # a worker spawned by the main thread ignores it already (flows.lifeline)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     lifeline.follow(parent if parent is not None else os.getppid())
     try:
@@ -103,8 +103,9 @@ class OcrPool:
         executor = self._executor_of(workers)
         # A process pool spawns a worker per call submitted while none is idle, up to its size: these no-op
         # calls start all of them now, and each runs warm_worker before anything else.
-        for _ in range(workers):
-            executor.submit(_ready)
+        with lifeline.children_ignore_ctrl_c():
+            for _ in range(workers):
+                executor.submit(_ready)
         return executor
 
     def start(self) -> None:
