@@ -13,8 +13,11 @@ failed so and left its server for 36 minutes; a ``kill`` of the CLI left it for 
 * when the server exits early (its port taken meanwhile) or does not answer in time, ends it and tries once
   more on a fresh port; when that fails too, raises :class:`~sohoa.errors.ServiceError` saying what to do;
 * runs it under :mod:`flows.lifeline`, so it ends when the process that started it ends, even by
-  ``kill -9``; :meth:`stop` (the end of :func:`flows.settings.shared_prefect_api`'s block, or ``atexit``)
-  ends it otherwise.
+  ``kill -9``; :meth:`stop` (registered with ``atexit``, so after Prefect has sent its queued logs and
+  events) ends it otherwise.
+
+One server serves a process (:func:`temporary_api`, as Prefect's own did): a command that runs several
+flows (the demo: campaign, load, report) or a test session starts it once.
 """
 
 from __future__ import annotations
@@ -26,10 +29,12 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from flows import lifeline
 from sohoa.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -105,11 +110,16 @@ def launch_uvicorn(port: int) -> Process:
         "PREFECT__SERVER_FINAL": "1",
         **get_current_settings().to_environment_variables(exclude_unset=True),
     }
+    # The kernel's parent-death signal follows the starting *thread*: only the main thread's start may use it
+    # (a server started by a scan thread of the review app serves later scans too); the watchdog always.
+    tie = [str(os.getpid())]
+    if threading.current_thread() is threading.main_thread():
+        tie.append(lifeline.DEATH_SIGNAL_FLAG)
     args = [
         sys.executable,
         "-m",
         "flows.lifeline",
-        str(os.getpid()),
+        *tie,
         "uvicorn",
         "--app-dir",
         str(prefect.__module_path__.parent),
@@ -178,6 +188,11 @@ class PrefectApiServer:
         self.process: Process | None = None
 
     @property
+    def running(self) -> bool:
+        """Started and its process not ended."""
+        return self.process is not None and self.process.poll() is None
+
+    @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/api"
 
@@ -226,3 +241,18 @@ class PrefectApiServer:
         atexit.unregister(self.stop)
         if process is not None:
             end_process(process)
+
+
+_shared: PrefectApiServer | None = None
+_shared_lock = threading.Lock()
+
+
+def temporary_api() -> PrefectApiServer:
+    """This process's temporary server: started at the first need (again if it died since), ended with the
+    process (see the module's docstring)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None or not _shared.running:
+            _shared = PrefectApiServer()
+            _shared.start()
+        return _shared

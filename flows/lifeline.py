@@ -8,8 +8,8 @@ SIGTERM; a ``kill -9`` of the parent cannot be caught, so each helper watches it
 * everywhere, a daemon thread checks every :data:`PARENT_CHECK_S` seconds that its parent is still the
   process that started it, and ends the helper once it is not.
 
-``python -m flows.lifeline PARENT_PID MODULE ARGS...`` runs ``python -m MODULE ARGS...`` tied to
-``PARENT_PID`` this way (the API server is uvicorn run so). This module imports nothing heavy.
+``python -m flows.lifeline PARENT_PID [--death-signal] MODULE ARGS...`` runs ``python -m MODULE ARGS...``
+tied to ``PARENT_PID`` this way (the API server is uvicorn run so). This module imports nothing heavy.
 """
 
 from __future__ import annotations
@@ -78,10 +78,16 @@ def children_ignore_ctrl_c() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+#: After ``PARENT_PID`` on :func:`main`'s command line: ask for the kernel's parent-death signal too.
+DEATH_SIGNAL_FLAG = "--death-signal"
+
+
 def main(argv: list[str]) -> None:
-    """``PARENT_PID MODULE ARGS...``: run ``MODULE`` as ``__main__`` tied to ``PARENT_PID``."""
-    parent, module, *args = argv
-    follow(int(parent), death_signal=True)
+    """``PARENT_PID [--death-signal] MODULE ARGS...``: run ``MODULE`` as ``__main__`` tied to ``PARENT_PID``."""
+    parent, *rest = argv
+    death_signal = bool(rest) and rest[0] == DEATH_SIGNAL_FLAG
+    module, *args = rest[1:] if death_signal else rest
+    follow(int(parent), death_signal=death_signal)
     sys.argv = [module, *args]
     runpy.run_module(module, run_name="__main__", alter_sys=True)
 

@@ -7,7 +7,6 @@ those imports were a third of its start-up.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -97,36 +96,19 @@ def shared_prefect_api() -> Iterator[None]:
     With ``PREFECT_API_URL`` set (a Prefect server) nothing changes. Without it Prefect starts a temporary
     local server, and a worker process (process pool or Dask) that is not told where it is starts one of
     its own: hundreds of MB and a slow start per worker, and task states spread over several databases.
-    So the temporary server is started here (patiently, :class:`flows.api_server.PrefectApiServer`) and its
-    URL put in the settings the workers receive; it is stopped when the block ends, however it ends.
+    So the temporary server is started here (patiently, once per process:
+    :func:`flows.api_server.temporary_api`) and its URL put in the settings the workers receive; it ends
+    with this process, however that ends.
     """
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     if PREFECT_API_URL.value():
         yield
         return
-    from flows.api_server import PrefectApiServer
+    from flows.api_server import temporary_api
 
-    server = PrefectApiServer()
-    server.start()
-    try:
-        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
-            yield
-    finally:
-        _drain_prefect_services()
-        server.stop()
-
-
-def _drain_prefect_services() -> None:
-    """Send Prefect's queued run logs and events to the server before it stops (they would fail after)."""
-    from prefect.events.worker import EventsWorker
-    from prefect.logging.handlers import APILogWorker
-
-    for service in (APILogWorker, EventsWorker):
-        try:
-            service.drain_all(timeout=10, at_exit=False)
-        except Exception as exc:  # never let the clean-up hide the run's own result or error
-            logging.getLogger(__name__).debug("draining %s: %s", service.__name__, exc)
+    with temporary_settings(updates={PREFECT_API_URL: temporary_api().api_url}):
+        yield
 
 
 def ensure_office(session: Session, code: str) -> None:
