@@ -2,9 +2,10 @@
 
 A user's mistake reaches the terminal as one line (``Lỗi: <what> — <how to fix it>``) and its exit code,
 even when it is raised inside a Prefect flow: Prefect logs a failed task or flow run with the traceback
-first, so while a command runs, the terminal's log handler holds back Prefect's error records
-(:class:`TerminalLogFilter`) and drops them when the command ends with a :class:`SohoaError` (or is
-stopped); any other failure, a bug, prints them as before. Without ``--verbose``, Prefect's INFO records
+first, so while the CLI runs a flow (:func:`foreground_run`), the terminal's log handler holds back
+Prefect's error records (:class:`TerminalLogFilter`) and drops them when the run ends with a
+:class:`SohoaError` (or is stopped); any other failure, a bug, prints them as before. (Only there: the
+review app's scans, for one, log as they go.) Without ``--verbose``, Prefect's INFO records
 (run started, finished, its server's address) stay off the terminal; they still reach Prefect's API.
 """
 
@@ -80,19 +81,6 @@ def quiet_prefect_logs(verbose: bool) -> None:
         found.verbose = verbose
 
 
-@contextlib.contextmanager
-def _holding_prefect_errors() -> Iterator[list[bool]]:
-    """Hold Prefect's error records while the block runs; the yielded flag says whether to show them."""
-    show = [True]
-    for f in _filters:
-        f.holding += 1
-    try:
-        yield show
-    finally:
-        for f in _filters:
-            f.release(show=show[0])
-
-
 def _stop_on_sigterm(_signum: int, _frame: Any) -> None:
     raise Stopped("SIGTERM")
 
@@ -111,29 +99,44 @@ def sigterm_stops() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+@contextlib.contextmanager
+def foreground_run() -> Iterator[None]:
+    """Around a flow the CLI runs and waits for: Prefect's error records held back from the terminal and
+    dropped when the run ends with a :class:`SohoaError`, Ctrl-C or SIGTERM (the one line says it all),
+    printed when it ends otherwise; and SIGTERM stops the run like Ctrl-C (:func:`sigterm_stops`)."""
+    for f in _filters:
+        f.holding += 1
+    show = True
+    try:
+        with sigterm_stops():
+            yield
+    except (SohoaError, KeyboardInterrupt, Stopped):
+        show = False
+        raise
+    finally:
+        for f in _filters:
+            f.release(show=show)
+
+
 def _fail(message: str, code: int) -> typer.Exit:
     err.print(f"[bold red]Lỗi:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
 def friendly(fn: F) -> F:
-    """Turn a SohoaError into one red line on stderr and its exit code: never a traceback. Ctrl-C and
-    SIGTERM end the command with one line too (exit 130 and 143), after its helper processes."""
+    """Turn a SohoaError into one red line on stderr and its exit code: never a traceback. A command
+    stopped by Ctrl-C (or by SIGTERM inside :func:`foreground_run`) ends with one line too, exit 130 or 143,
+    once its helper processes are stopped."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with _holding_prefect_errors() as show:
-            try:
-                with sigterm_stops():
-                    return fn(*args, **kwargs)
-            except SohoaError as exc:
-                show[0] = False
-                raise _fail(str(exc), exc.exit_code) from None
-            except KeyboardInterrupt:
-                show[0] = False
-                raise _fail(f"đã dừng theo yêu cầu (Ctrl-C) — {RERUN_HINT}", EXIT_INTERRUPTED) from None
-            except Stopped as exc:
-                show[0] = False
-                raise _fail(f"đã dừng vì nhận tín hiệu SIGTERM — {RERUN_HINT}", exc.exit_code) from None
+        try:
+            return fn(*args, **kwargs)
+        except SohoaError as exc:
+            raise _fail(str(exc), exc.exit_code) from None
+        except KeyboardInterrupt:
+            raise _fail(f"đã dừng theo yêu cầu (Ctrl-C) — {RERUN_HINT}", EXIT_INTERRUPTED) from None
+        except Stopped as exc:
+            raise _fail(f"đã dừng vì nhận tín hiệu SIGTERM — {RERUN_HINT}", exc.exit_code) from None
 
     return wrapper  # type: ignore[return-value]

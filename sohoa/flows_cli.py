@@ -10,7 +10,7 @@ from typing import Any
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from sohoa.console import out
+from sohoa.console import foreground_run, out
 
 
 def default_workers() -> int:
@@ -23,7 +23,8 @@ LABELS = {"pages": "Đọc trang (pages)", "books": "Sổ (books)"}
 
 
 def with_progress(run: Any) -> Any:
-    """Call ``run()`` while drawing a progress bar fed by :mod:`flows.progress`."""
+    """Call ``run()`` (a flow) while drawing a progress bar fed by :mod:`flows.progress`
+    (:func:`sohoa.console.foreground_run`: a user's mistake in it prints one line)."""
     from flows import progress
 
     bar = Progress(
@@ -44,7 +45,8 @@ def with_progress(run: Any) -> Any:
 
     remove = progress.listen(update)
     try:
-        return run()
+        with foreground_run():
+            return run()
     finally:
         remove()
         if tasks:

@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.table import Table
 
-from sohoa.console import out
+from sohoa.console import foreground_run, out
 
 
 def check_out_dir(out_dir: Path) -> None:
@@ -61,6 +61,7 @@ def run_load_cli(*, office: str, out_dir: Path) -> dict[str, Any]:
 
     check_out_dir(out_dir)
     check_office(office)
-    result = run_load(LoadParams(office=office, out_dir=out_dir))
+    with foreground_run():
+        result = run_load(LoadParams(office=office, out_dir=out_dir))
     print_summary(result)
     return result

@@ -196,10 +196,11 @@ def test_prefect_errors_are_shown_when_the_failure_is_not_a_user_mistake() -> No
 
         @console.friendly
         def fails(exc: BaseException) -> None:
-            log.info("started")
-            log.error("crashed with %s", exc.__class__.__name__)
-            assert handler.records == []  # held while the command runs
-            raise exc
+            with console.foreground_run():
+                log.info("started")
+                log.error("crashed with %s", exc.__class__.__name__)
+                assert handler.records == []  # held while the flow runs
+                raise exc
 
         with pytest.raises(ValueError):
             fails(ValueError("a bug"))
@@ -209,6 +210,8 @@ def test_prefect_errors_are_shown_when_the_failure_is_not_a_user_mistake() -> No
             fails(InputError("bad input", hint="fix it"))
         assert getattr(raised.value, "exit_code", None) == 5
         assert handler.records == []
+        log.error("outside a flow run")  # printed at once
+        assert handler.records == ["outside a flow run"]
     finally:
         console._filters.remove(terminal)
         log.removeHandler(handler)
