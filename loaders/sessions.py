@@ -35,6 +35,7 @@ LOCKED: Final[str] = "locked"
 PASSWORD: Final[str] = "password"
 ADMIN: Final[str] = "admin"
 EXPIRED: Final[str] = "expired"
+REPLACED: Final[str] = "replaced"  # the same browser signed in again
 ACCOUNT_GONE: Final[str] = "account"  # the account was locked, or its row is gone, when the session was used
 
 

@@ -19,7 +19,7 @@ from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
 from loaders.models import User, UserRole
-from loaders.sessions import end_session, session_user, start_session
+from loaders.sessions import REPLACED, end_session, session_user, start_session
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
@@ -71,8 +71,11 @@ async def require_csrf(request: Request) -> None:
 
 def login_session(request: Request, db: Session, user: User) -> None:
     """Start a fresh server-side session for ``user`` and put its token in the cookie (a new CSRF token too:
-    no session fixation). The caller commits."""
+    no session fixation). A session this cookie held before ends (``replaced``). The caller commits."""
     token = start_session(db, user)
+    previous = request.session.get(SESSION_KEY)
+    if isinstance(previous, str):
+        end_session(db, previous, actor=user.username, reason=REPLACED)
     request.session.clear()
     request.session[SESSION_KEY] = token
     request.session["csrf"] = secrets.token_urlsafe(32)

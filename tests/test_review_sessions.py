@@ -80,6 +80,17 @@ def test_after_logout_the_old_cookie_opens_nothing_and_claims_nothing(app: FastA
         assert row.ended_at is not None and row.end_reason == "logout"
 
 
+def test_signing_in_again_ends_the_session_the_cookie_held(app: FastAPI, engine: Engine) -> None:
+    with TestClient(app) as client:
+        login(client, "lan")
+        first = client.cookies.get(SESSION_COOKIE)
+        assert first and login(client, "minh").status_code == 303
+        assert client.get("/").status_code == 200
+    with _with_cookie(app, first) as old:
+        assert old.get("/", follow_redirects=False).status_code == 303
+    assert _endings(engine) == [("minh", "replaced")]
+
+
 def test_logout_ends_only_that_session(app: FastAPI) -> None:
     first, _ = _signed_in(app)
     with TestClient(app) as client:
