@@ -21,8 +21,8 @@ SOHOA = [sys.executable, "-m", "sohoa.cli"]
 
 def run(args: list[str], data: Path, *, python: list[str] = SOHOA) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "COLUMNS": "200", "SOHOA_DATA_DIR": str(data)}
-    env.pop("SOHOA_DATABASE_URL", None)
-    env.pop("PREFECT_API_URL", None)
+    for name in ("SOHOA_DATABASE_URL", "PREFECT_API_URL", "PREFECT_HOME"):  # PREFECT_HOME: under data
+        env.pop(name, None)
     return subprocess.run([*python, *args], env=env, capture_output=True, text=True, timeout=600)
 
 

@@ -234,8 +234,8 @@ def marker() -> Iterator[str]:
 
 def start_scan(book: Path, data: Path, marker: str, *args: str) -> subprocess.Popen[str]:
     env = {**os.environ, MARKER: marker, "SOHOA_DATA_DIR": str(data), "COLUMNS": "200"}
-    env.pop("SOHOA_DATABASE_URL", None)
-    env.pop("PREFECT_API_URL", None)
+    for name in ("SOHOA_DATABASE_URL", "PREFECT_API_URL", "PREFECT_HOME"):
+        env.pop(name, None)
     command = [sys.executable, "-m", "sohoa.cli", "scan", str(book), "--book-type", "birth"]
     command += ["--era", "2006-2015", "--volume", "01", "--workers", "1", *args]
     return subprocess.Popen(
