@@ -18,10 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-import cv2
 import numpy as np
 
-from ocr.layout.form import letter_height
+from ocr.layout.form import find_leaders
 from ocr.layout.ledger import Grid, find_grid
 from sohoa.config import Layout
 from sohoa.errors import InputError
@@ -74,19 +73,9 @@ def _form_words(layout: Layout) -> str:
 
 def leader_lines(ink: np.ndarray) -> int:
     """How many text lines of ``ink`` (255 = ink) run on dotted leaders (the rows of dots of a form)."""
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    if n <= 1:
+    if not ink.any():
         return 0
-    lh = letter_height(ink)
-    small = np.zeros(n, dtype=bool)
-    small[1:] = np.maximum(stats[1:, 2], stats[1:, 3]) <= max(3.0, lh * 0.35)
-    dots = small[labels].astype(np.uint8) * 255
-    gap = max(5, int(lh * 0.6))
-    rows = cv2.morphologyEx(dots, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
-    rows = cv2.morphologyEx(
-        rows, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(9, int(lh * 3)), 1))
-    )
-    marked = np.concatenate([[0], rows.any(axis=1).astype(np.int8)])
+    marked = np.concatenate([[0], find_leaders(ink).rows.any(axis=1).astype(np.int8)])
     return int(np.count_nonzero(np.diff(marked) == 1))
 
 

@@ -54,8 +54,20 @@ def letter_height(ink: np.ndarray) -> float:
     return float(np.median(hs)) if len(hs) else 20.0
 
 
-def remove_leaders(gray: np.ndarray, ink: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    """``gray`` and ``ink`` without dotted leader rows; also the letter height used."""
+@dataclass(frozen=True)
+class Leaders:
+    """The dotted leaders of a page's ink: every dot-sized component (``dots``), the long runs of them
+    (``rows``), the letter height and the gap that joins two dots of one leader."""
+
+    dots: np.ndarray
+    rows: np.ndarray
+    letter_height: float
+    gap: int
+
+
+def find_leaders(ink: np.ndarray) -> Leaders:
+    """The dotted leaders of ``ink`` (255 = ink): dots no bigger than a third of a letter, joined along a row
+    and kept where they run for at least three letter heights."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     lh = letter_height(ink)
     small = np.zeros(n, dtype=bool)
@@ -66,6 +78,13 @@ def remove_leaders(gray: np.ndarray, ink: np.ndarray) -> tuple[np.ndarray, np.nd
     rows = cv2.morphologyEx(
         rows, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(9, int(lh * 3)), 1))
     )
+    return Leaders(dots=dots, rows=rows, letter_height=lh, gap=gap)
+
+
+def remove_leaders(gray: np.ndarray, ink: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """``gray`` and ``ink`` without dotted leader rows; also the letter height used."""
+    leaders = find_leaders(ink)
+    dots, rows, lh, gap = leaders.dots, leaders.rows, leaders.letter_height, leaders.gap
     # short stretches (a few dots between a label and its value) on the rows where long leaders run
     band = cv2.dilate(rows, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 5))).any(axis=1)
     in_band = dots.copy()
