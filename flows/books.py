@@ -52,16 +52,17 @@ class CampaignBook(BaseModel):
 def page_files(folder: Path) -> list[Path]:
     """The page files of a book folder (absolute paths), in name order (hidden files skipped)."""
     if not folder.is_dir():
-        raise InputError(
-            f"{folder} is not a folder", hint="pass the folder that holds the book's page images"
-        )
+        raise InputError(f"{folder} không phải là thư mục", hint="chọn thư mục chứa ảnh các trang của sổ")
     files = sorted(
         p.resolve()
         for p in folder.iterdir()
         if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in PAGE_SUFFIXES
     )
     if not files:
-        raise InputError(f"{folder} holds no page images", hint="put the PNG, JPEG, TIFF or PDF scans there")
+        raise InputError(
+            f"thư mục {folder} không có ảnh trang nào",
+            hint="chép các bản quét PNG, JPEG, TIFF hoặc PDF vào đó",
+        )
     return files
 
 
@@ -85,8 +86,8 @@ def _from_manifest(root: Path, offices: Collection[str]) -> list[CampaignBook]:
         entries: list[dict[str, Any]] = list(manifest["books"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(
-            f"cannot read {root / MANIFEST}: {exc}",
-            hint="pass a folder made by `sohoa samples make`, or one folder per book without a manifest",
+            f"không đọc được {root / MANIFEST}: {exc}",
+            hint="chọn thư mục do `sohoa samples make` tạo, hoặc mỗi sổ một thư mục, không có manifest",
         ) from None
     books: list[CampaignBook] = []
     for entry in entries:
@@ -104,14 +105,14 @@ def _from_manifest(root: Path, offices: Collection[str]) -> list[CampaignBook]:
             files = [(root / rel).resolve() for rel in entry["pages"]]
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(
-                f"{root / MANIFEST}: a book entry lacks {exc}",
-                hint="each book needs office, book_type, era, volume and pages",
+                f"{root / MANIFEST}: một mục sổ thiếu {exc}",
+                hint="mỗi sổ cần có office, book_type, era, volume và pages",
             ) from None
         missing = [str(f) for f in files if not f.is_file()]
         if missing:
             raise InputError(
-                f"{len(missing)} page images listed in {root / MANIFEST} are missing (first: {missing[0]})",
-                hint="copy the whole folder, or regenerate the samples",
+                f"thiếu {len(missing)} ảnh trang có trong {root / MANIFEST} (đầu tiên: {missing[0]})",
+                hint="chép lại cả thư mục, hoặc tạo lại dữ liệu mẫu",
             )
         source = str((root / entry["pages"][0]).resolve().parent) if entry["pages"] else str(root)
         books.append(CampaignBook(book=ref, files=files, source=source))
@@ -131,8 +132,8 @@ def _from_folders(root: Path, office: str) -> list[CampaignBook]:
         books.append(CampaignBook(book=ref, files=page_files(folder), source=str(folder.resolve())))
     if unknown:
         raise InputError(
-            f"{root}: folder(s) {', '.join(unknown[:5])} do not name a book",
-            hint="name each book folder <book_type>_<era>_<volume>, e.g. birth_2006-2015_01 or death_2016+_2",
+            f"{root}: tên thư mục {', '.join(unknown[:5])} không ứng với sổ nào",
+            hint="đặt tên mỗi thư mục sổ là <book_type>_<era>_<volume>, ví dụ birth_2006-2015_01 hoặc death_2016+_2",
         )
     return books
 
@@ -144,12 +145,12 @@ def campaign_books(root: Path, office: str, offices: Collection[str]) -> list[Ca
     is it and every office under it (a manifest's books are kept when their office is one of them).
     """
     if not root.is_dir():
-        raise InputError(f"{root} is not a folder", hint="pass the folder that holds the campaign's books")
+        raise InputError(f"{root} không phải là thư mục", hint="chọn thư mục chứa các sổ của đợt số hóa")
     books = _from_manifest(root, offices) if (root / MANIFEST).is_file() else _from_folders(root, office)
     if not books:
         raise InputError(
-            f"{root} holds no book of office {office}",
-            hint="check --office, or name book folders <book_type>_<era>_<volume>",
+            f"{root} không có sổ nào của cơ quan {office}",
+            hint="kiểm tra --office, hoặc đặt tên thư mục sổ là <book_type>_<era>_<volume>",
         )
     return sorted(books, key=lambda b: order_key(b.book))
 

@@ -95,9 +95,9 @@ def campaign(params: CampaignParams) -> dict[str, Any]:
             counts = scan_book(scan)
         except Exception as exc:
             failed = CampaignError(
-                f"book {item.label} failed: {exc}",
-                hint="fix the cause and run the campaign again: finished books are skipped, "
-                "this one resumes where it stopped",
+                f"sổ {item.label} bị lỗi: {exc}",
+                hint="khắc phục nguyên nhân rồi chạy lại đợt số hóa: các sổ đã xong được bỏ qua, "
+                "sổ này tiếp tục từ chỗ đã dừng",
             )
             failed.exit_code = getattr(exc, "exit_code", CampaignError.exit_code)
             raise failed from exc

@@ -56,10 +56,10 @@ def _replace(path: Path, write: Any) -> None:
         tmp.unlink(missing_ok=True)
         full = exc.errno == errno.ENOSPC
         raise DataDirError(
-            f"cannot write the report {path}: {exc.strerror or exc}",
-            hint="free some disk space and run the report again"
+            f"không ghi được báo cáo {path}: {exc.strerror or exc}",
+            hint="giải phóng dung lượng đĩa rồi chạy lại báo cáo"
             if full
-            else "choose a folder you can write to, or fix its permissions",
+            else "chọn một thư mục ghi được, hoặc sửa quyền của thư mục",
         ) from None
 
 

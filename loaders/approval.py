@@ -74,12 +74,12 @@ class RecordConflictError(ConflictError):
     """The record changed since the reviewer read it (``expected`` → ``current`` version)."""
 
     def __init__(self, record_id: int, expected: int, current: int | None, changed_by: str | None) -> None:
-        who = f" by {changed_by}" if changed_by else ""
-        now = f"now {current}" if current is not None else "now gone"
+        who = f" bởi {changed_by}" if changed_by else ""
+        now = f"hiện là {current}" if current is not None else "nay đã bị xóa"
         super().__init__(
-            f"record {record_id} was changed{who} after you opened it (your version {expected}, {now}); "
-            "nothing of your change was saved",
-            hint="reload the record, check the other change, then apply yours again",
+            f"bản ghi {record_id} đã bị sửa{who} sau khi bạn mở (phiên bản của bạn {expected}, {now}); "
+            "thay đổi của bạn chưa được lưu",
+            hint="tải lại bản ghi, xem thay đổi kia, rồi sửa lại",
         )
         self.record_id = record_id
         self.expected = expected
@@ -100,15 +100,18 @@ class _Candidate:
 def require_role(user: User, roles: Collection[UserRole], refusal: str, hint: str) -> None:
     """:class:`PermissionDenied` unless ``user`` is unlocked and has one of ``roles`` (``refusal`` says why)."""
     if user.locked:
-        raise PermissionDenied(
-            f"account {user.username} is locked", hint="ask the provincial Department of Justice to unlock it"
-        )
+        raise PermissionDenied(f"tài khoản {user.username} đang bị khóa", hint="đề nghị Sở Tư pháp mở khóa")
     if user.role not in roles:
-        raise PermissionDenied(f"{user.username} is a {user.role}: {refusal}", hint=hint)
+        raise PermissionDenied(f"{user.username} có vai trò {user.role}: {refusal}", hint=hint)
 
 
 def _require_reviewer(user: User) -> None:
-    require_role(user, REVIEW_ROLES, "cannot review records", "sign in as a reviewer, supervisor or admin")
+    require_role(
+        user,
+        REVIEW_ROLES,
+        "không được duyệt bản ghi",
+        "đăng nhập bằng tài khoản người duyệt, giám sát viên hoặc quản trị viên",
+    )
 
 
 def office_scope(session: Session, user: User) -> set[str] | None:
@@ -140,8 +143,8 @@ def get_record(session: Session, record_id: int, user: User) -> Record:
     record = session.get(Record, record_id, populate_existing=True)
     if record is None or not sees_office(session, user, record.book.office_code):
         raise NotFoundError(
-            f"record {record_id} not found",
-            hint="check the record id: you see only the records of your office",
+            f"không có bản ghi {record_id}",
+            hint="kiểm tra mã bản ghi: bạn chỉ thấy bản ghi của cơ quan mình",
         )
     return record
 
@@ -184,16 +187,16 @@ def _check_workable(session: Session, record: Record, user: User, now: dt.dateti
     """The record can still be changed, and no other reviewer holds it."""
     if record.state not in WORKABLE:
         raise StateError(
-            f"record {record.id} is {record.state} and can no longer be changed here",
-            hint="a change after approval is a correction: ask a supervisor",
+            f"bản ghi {record.id} đang ở trạng thái {record.state}, không sửa ở đây được nữa",
+            hint="sửa sau khi đã duyệt là đính chính: hãy nhờ giám sát viên",
         )
     held = record.state == RecordState.IN_REVIEW and record.claimed_by not in (None, user.id)
     if held and record.claimed_until is not None and record.claimed_until > now:
         holder = session.get(User, record.claimed_by)
         name = holder.username if holder is not None else f"user {record.claimed_by}"
         raise ConflictError(
-            f"record {record.id} is being reviewed by {name} until {record.claimed_until:%H:%M} UTC",
-            hint="take another record, or ask a supervisor to release the claim",
+            f"bản ghi {record.id} đang được {name} duyệt đến {record.claimed_until:%H:%M} UTC",
+            hint="chọn bản ghi khác, hoặc nhờ giám sát viên trả bản ghi về hàng chờ",
         )
 
 
@@ -373,8 +376,8 @@ def release_claim(session: Session, record_id: int, user: User, *, now: dt.datet
     expired = record.claimed_until is None or record.claimed_until <= now
     if record.claimed_by != user.id and user.role not in OVERSEER_ROLES and not expired:
         raise PermissionDenied(
-            f"record {record_id} is claimed by another reviewer",
-            hint="only the reviewer holding it, a supervisor or an admin can release it",
+            f"bản ghi {record_id} đang do người duyệt khác giữ",
+            hint="chỉ người đang giữ, giám sát viên hoặc quản trị viên mới trả được bản ghi",
         )
     before = _claim_state(record)
     expected = record.version
@@ -391,9 +394,8 @@ def check_changes(record: Record, changes: Mapping[str, Any]) -> dict[str, str]:
     wrong = [key for key in changes if not is_valid_key(key, str(record.book_type))]
     if wrong:
         raise InputError(
-            f"{', '.join(sorted(wrong))} {'is not a field' if len(wrong) == 1 else 'are not fields'} "
-            f"of a {record.book_type} record",
-            hint="use the field keys of the record (role.attribute, e.g. child.full_name)",
+            f"{', '.join(sorted(wrong))} không phải trường của bản ghi {record.book_type}",
+            hint="dùng mã trường của bản ghi (vai_trò.thuộc_tính, ví dụ child.full_name)",
         )
     texts = {key: "" if text is None else str(text).strip() for key, text in changes.items()}
     changed = {key: text for key, text in texts.items() if text != _text(record.fields.get(key))}
@@ -525,7 +527,7 @@ def reject_reason(reason: RejectReason | str) -> RejectReason:
         return RejectReason(reason)
     except ValueError:
         known = ", ".join(r.value for r in RejectReason)
-        raise InputError(f"unknown reject reason {reason!r}", hint=f"use one of: {known}") from None
+        raise InputError(f"không có lý do từ chối {reason!r}", hint=f"dùng một trong: {known}") from None
 
 
 def reject(

@@ -55,8 +55,8 @@ def _require_corrector(user: User) -> None:
     require_role(
         user,
         OVERSEER_ROLES,
-        "only a supervisor or an admin corrects an approved record",
-        "ask a supervisor of the office to correct it",
+        "chỉ giám sát viên hoặc quản trị viên được đính chính bản ghi đã duyệt",
+        "nhờ giám sát viên của cơ quan đính chính",
     )
 
 
@@ -87,14 +87,14 @@ def correct_record(
     check_version(session, record, version)
     if record.state not in CORRECTABLE:
         raise StateError(
-            f"record {record.id} is {record.state}: only approved or loaded records are corrected",
-            hint="a record not yet approved is edited in review",
+            f"bản ghi {record.id} đang ở trạng thái {record.state}: chỉ đính chính bản ghi đã duyệt hoặc đã nạp",
+            hint="bản ghi chưa duyệt thì sửa ngay khi duyệt",
         )
     why = check_length(
         " ".join(str(reason or "").split()), MAX_REASON, what="correction_reason", kind="reason"
     )
     if not why:
-        raise InputError("a correction needs a reason", hint="say why the approved record is changed")
+        raise InputError("đính chính cần có lý do", hint="ghi rõ vì sao sửa bản ghi đã duyệt")
     changed = check_changes(record, changes)
     if not changed:
         return record

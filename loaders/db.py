@@ -33,7 +33,7 @@ ENV_URL = "SOHOA_DATABASE_URL"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 PG_CONNECT_TIMEOUT_S = 10
-UPGRADE_HINT = "run `sohoa db upgrade`"
+UPGRADE_HINT = "chạy `sohoa db upgrade`"
 
 DbTarget = str | URL | Engine | None
 
@@ -42,7 +42,7 @@ DbTarget = str | URL | Engine | None
 def ensure_data_dir(path: Path | None = None) -> Path:
     """Create the data folder (default :func:`sohoa.paths.data_dir`) and check it is writable."""
     folder = path if path is not None else data_dir()
-    hint = "set SOHOA_DATA_DIR to a writable folder, or fix the permissions of this one"
+    hint = "đặt SOHOA_DATA_DIR là một thư mục ghi được, hoặc sửa quyền của thư mục này"
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder):
@@ -50,7 +50,7 @@ def ensure_data_dir(path: Path | None = None) -> Path:
     except OSError as exc:
         reason = exc.strerror or exc.__class__.__name__
         raise DataDirError(
-            f"data folder {folder} cannot be created or written ({reason})", hint=hint
+            f"không tạo hoặc ghi được thư mục dữ liệu {folder} ({reason})", hint=hint
         ) from None
     return folder
 
@@ -89,8 +89,8 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
         parsed = make_url(url)
     except sa_exc.ArgumentError:
         raise DatabaseError(
-            f"cannot parse the database URL {safe_url(url)}",
-            hint=f"set {ENV_URL} to e.g. sqlite:///data/sohoa.db or postgresql+psycopg://user@host/db",
+            f"không hiểu được địa chỉ cơ sở dữ liệu {safe_url(url)}",
+            hint=f"đặt {ENV_URL}, ví dụ sqlite:///data/sohoa.db hoặc postgresql+psycopg://user@host/db",
         ) from None
     backend = parsed.get_backend_name()
     if backend == "postgresql":
@@ -101,8 +101,8 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
         engine = create_engine(parsed, **kwargs)
     except (sa_exc.NoSuchModuleError, ImportError) as exc:
         raise DatabaseError(
-            f"no database driver for {safe_url(parsed)}: {exc}",
-            hint="use sqlite:///… or postgresql+psycopg://… (psycopg is installed with sohoa)",
+            f"không có trình điều khiển cơ sở dữ liệu cho {safe_url(parsed)}: {exc}",
+            hint="dùng sqlite:///… hoặc postgresql+psycopg://… (psycopg được cài cùng sohoa)",
         ) from None
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_on_connect)
@@ -118,10 +118,12 @@ def _first_line(exc: BaseException) -> str:
 def connection_error(engine: Engine, exc: BaseException) -> DatabaseError:
     """A one-line :class:`DatabaseError` naming the database (without password) and how to fix it."""
     if engine.dialect.name == "sqlite":
-        hint = f"check that the folder of the file exists and is writable, or set {ENV_URL}"
+        hint = f"kiểm tra thư mục chứa tệp có tồn tại và ghi được không, hoặc đặt {ENV_URL}"
     else:
-        hint = f"start the database server, or set {ENV_URL} to a reachable database"
-    return DatabaseError(f"cannot use the database {safe_url(engine.url)}: {_first_line(exc)}", hint=hint)
+        hint = f"khởi động máy chủ cơ sở dữ liệu, hoặc đặt {ENV_URL} tới một cơ sở dữ liệu kết nối được"
+    return DatabaseError(
+        f"không dùng được cơ sở dữ liệu {safe_url(engine.url)}: {_first_line(exc)}", hint=hint
+    )
 
 
 def check_connection(engine: Engine) -> None:
@@ -163,7 +165,10 @@ def head_revision() -> str:
     """The newest revision this version of sohoa knows."""
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     if head is None:  # pragma: no cover - the repository always ships 0001
-        raise DatabaseError("no migrations found", hint=f"reinstall sohoa ({MIGRATIONS_DIR} is empty)")
+        raise DatabaseError(
+            "không tìm thấy bản chuyển đổi (migration) nào",
+            hint=f"cài lại sohoa ({MIGRATIONS_DIR} đang trống)",
+        )
     return head
 
 
@@ -254,14 +259,14 @@ def ensure_schema(engine: Engine, *, auto_upgrade: bool = False) -> str:
         return head
     where = safe_url(engine.url)
     if current is None:
-        raise DatabaseError(f"database {where} is not initialised", hint=UPGRADE_HINT)
+        raise DatabaseError(f"cơ sở dữ liệu {where} chưa được khởi tạo", hint=UPGRADE_HINT)
     if current in {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}:
         raise DatabaseError(
-            f"database {where} is at revision {current}, this sohoa needs {head}", hint=UPGRADE_HINT
+            f"cơ sở dữ liệu {where} ở phiên bản {current}, sohoa này cần {head}", hint=UPGRADE_HINT
         )
     raise DatabaseError(
-        f"database {where} is at revision {current}, unknown to this sohoa (newest known: {head})",
-        hint="upgrade sohoa to the version that migrated this database",
+        f"cơ sở dữ liệu {where} ở phiên bản {current}, sohoa này không biết (mới nhất đã biết: {head})",
+        hint="nâng sohoa lên phiên bản đã chuyển đổi cơ sở dữ liệu này",
     )
 
 

@@ -82,14 +82,14 @@ class ExportFile(BaseModel):
     def _known(self) -> ExportFile:
         missing = set(BOOK_TYPES) - set(self.book_types)
         if missing:
-            raise ValueError(f"columns are missing for the book types {sorted(missing)}")
+            raise ValueError(f"thiếu cột cho các loại sổ {sorted(missing)}")
         for book_type, columns in self.book_types.items():
             if book_type not in BOOK_TYPES:
-                raise ValueError(f"unknown book type {book_type!r}")
+                raise ValueError(f"không có loại sổ {book_type!r}")
             for column in columns:
                 if column.field not in META_COLUMNS and not is_valid_key(column.field, book_type):
                     raise ValueError(
-                        f"{column.field!r} is neither a field key of a {book_type} record nor one of "
+                        f"{column.field!r} không phải mã trường của bản ghi {book_type}, cũng không thuộc: "
                         f"{', '.join(sorted(META_COLUMNS))}"
                     )
         return self
@@ -105,7 +105,7 @@ def export_columns(book_type: str) -> list[ExportColumn]:
     path = config_dir() / EXPORT_CONFIG
     columns = _export_file(path.resolve()).book_types.get(book_type)
     if not columns:
-        raise ConfigError(f"config file {path} has no columns for {book_type!r}", hint="add them")
+        raise ConfigError(f"tệp cấu hình {path} không có cột cho {book_type!r}", hint="thêm các cột đó")
     return columns
 
 
@@ -161,7 +161,7 @@ def export_rows(session: Session, book_id: int) -> list[ExportRow]:
 def _get_book(session: Session, book_id: int) -> Book:
     book = session.get(Book, book_id)
     if book is None:
-        raise NotFoundError(f"book {book_id} not found", hint="see `sohoa status` for the books")
+        raise NotFoundError(f"không có sổ {book_id}", hint="xem danh sách sổ bằng `sohoa status`")
     return book
 
 
@@ -234,8 +234,8 @@ def page_image(page: Page) -> Image.Image:
                 return Image.fromarray(array[:, :, ::-1].copy(), "RGB")
             return Image.fromarray(array, "L").convert("RGB")
     raise NotFoundError(
-        f"page {page.page_no} of book {page.book_id} ({page.image_path}) has no frame {frame}",
-        hint="restore the scanned file the page was read from",
+        f"trang {page.page_no} của sổ {page.book_id} ({page.image_path}) không có khung ảnh {frame}",
+        hint="khôi phục tệp quét mà trang này đã được đọc từ đó",
     )
 
 
@@ -349,16 +349,14 @@ def _disk_error(exc: OSError, target: Path) -> DataDirError:
     reason = exc.strerror or exc.__class__.__name__
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         hint = (
-            f"free space on the disk of {target.parent} (or pass another --out) and run `sohoa load` again: "
-            "the records stay loaded and only the package is written again"
+            f"giải phóng dung lượng đĩa chứa {target.parent} (hoặc chọn --out khác) rồi chạy lại `sohoa load`: "
+            "các bản ghi vẫn đã nạp, chỉ gói dữ liệu được ghi lại"
         )
     elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        hint = f"make {target.parent} writable for this user, or pass another --out"
+        hint = f"cấp quyền ghi {target.parent} cho người dùng này, hoặc chọn --out khác"
     else:
-        hint = f"check the folder {target.parent}, then run `sohoa load` again"
-    return DataDirError(
-        f"the export package {target} could not be written ({reason}); nothing was kept", hint=hint
-    )
+        hint = f"kiểm tra thư mục {target.parent}, rồi chạy lại `sohoa load`"
+    return DataDirError(f"không ghi được gói dữ liệu {target} ({reason}); không giữ lại gì", hint=hint)
 
 
 def export_book(session: Session, book_id: int, out_dir: Path, *, actor: str = "system") -> ExportResult:

@@ -38,8 +38,8 @@ class TooLongError(InputError):
 
     def __init__(self, what: str, kind: str, length: int, limit: int) -> None:
         super().__init__(
-            f"{what} is {length} characters long; a {kind} takes at most {limit}",
-            hint="shorten it; nothing was saved",
+            f"{what} dài {length} ký tự; loại {kind} chỉ nhận tối đa {limit} ký tự",
+            hint="rút ngắn nội dung; chưa có gì được lưu",
         )
         self.what = what
         self.kind = kind

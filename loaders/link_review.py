@@ -121,7 +121,7 @@ def _workable_link(session: Session, link_id: int, user: User) -> tuple[Link, Pe
     link = session.get(Link, link_id)
     mention = session.get(PersonMention, link.mention_id) if link is not None else None
     if link is None or mention is None:
-        raise NotFoundError(f"link {link_id} not found")
+        raise NotFoundError(f"không có liên kết {link_id}")
     workable_record(session, mention.record_id, user)
     return link, mention
 
@@ -180,7 +180,7 @@ def choose_person(session: Session, mention_id: int, person_id: int, user: User)
     """Link the mention to another person the reviewer names (by id): a ``confirmed`` manual link."""
     mention = session.get(PersonMention, mention_id)
     if mention is None:
-        raise NotFoundError(f"mention {mention_id} not found")
+        raise NotFoundError(f"không có lần nhắc tên {mention_id}")
     workable_record(session, mention.record_id, user)
     suggested = session.scalars(
         select(Link.id).where(Link.mention_id == mention_id, Link.person_id == person_id)
@@ -189,8 +189,8 @@ def choose_person(session: Session, mention_id: int, person_id: int, user: User)
         suggested is None and not _named_in_scope(session, person_id, user)
     ):
         raise NotFoundError(
-            f"person {person_id} not found",
-            hint="type the number of a person named in your office's records (search: Tìm người)",
+            f"không có người mang mã {person_id}",
+            hint="nhập mã của một người có tên trong bản ghi của cơ quan bạn (tra cứu: Tìm người)",
         )
     link = session.scalars(
         select(Link).where(Link.mention_id == mention_id, Link.person_id == person_id)

@@ -164,8 +164,8 @@ def _approval_from_audit(session: Session, record: Record) -> tuple[int, dt.date
         approver = session.scalar(select(User.id).where(User.username == row.actor))
     if row is None or approver is None:
         raise StateError(
-            f"record {record.id} is approved, but no approval by a known user is in its audit trail",
-            hint="have a reviewer check the record's history; it stays approved and is not loaded",
+            f"bản ghi {record.id} đã duyệt, nhưng nhật ký không có lần duyệt nào của người dùng đã biết",
+            hint="nhờ người duyệt xem lại lịch sử bản ghi; bản ghi vẫn ở trạng thái đã duyệt và không được nạp",
         )
     return approver, row.at
 

@@ -73,9 +73,7 @@ def search_persons(
     plain = ascii_key(query) == " ".join(query.lower().split())  # typed without diacritics
     words = _keys(query, plain)
     if not words or sum(len(w) for w in words) < 2:
-        raise InputError(
-            "type at least two letters of the name", hint="for example: Nông Văn An, or nong van"
-        )
+        raise InputError("hãy gõ ít nhất hai chữ cái của tên", hint="ví dụ: Nông Văn An, hoặc nong van")
     in_scope = (
         select(PersonMention.person_id)
         .join(Record, Record.id == PersonMention.record_id)

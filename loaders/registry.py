@@ -115,13 +115,15 @@ def get_office(session: Session, code: str) -> Office:
         return office
     codes = list(session.scalars(select(Office.code)))
     if not codes:
-        hint = "no offices are in the database yet: sync them from configs/offices.yaml first"
+        hint = "chưa có cơ quan nào trong cơ sở dữ liệu: hãy nạp chúng từ configs/offices.yaml trước"
     else:
         close = difflib.get_close_matches(code, codes, n=3, cutoff=0.6)
         hint = (
-            f"did you mean {', '.join(close)}?" if close else "use an office code from configs/offices.yaml"
+            f"có phải ý bạn là {', '.join(close)}?"
+            if close
+            else "dùng một mã cơ quan trong configs/offices.yaml"
         )
-    raise NotFoundError(f"unknown office code {code!r}", hint=hint)
+    raise NotFoundError(f"không có mã cơ quan {code!r}", hint=hint)
 
 
 def _book_type(value: str) -> BookType:
@@ -129,7 +131,7 @@ def _book_type(value: str) -> BookType:
         return BookType(value)
     except ValueError:
         known = ", ".join(t.value for t in BookType)
-        raise InputError(f"unknown book type {value!r}", hint=f"use one of: {known}") from None
+        raise InputError(f"không có loại sổ {value!r}", hint=f"dùng một trong: {known}") from None
 
 
 # --------------------------------------------------------------------------- offices
@@ -223,12 +225,10 @@ def register_book(
     config.era(era)  # ConfigError naming the known eras
     volume = normalize_volume(volume)
     if not volume:
-        raise InputError(
-            "a book needs a volume (quyển số)", hint="pass the volume printed on the book's cover"
-        )
+        raise InputError("sổ cần có quyển số", hint="nhập quyển số ghi trên bìa sổ")
     if year_from is not None and year_to is not None and year_to < year_from:
         raise InputError(
-            f"book years run backwards ({year_from}–{year_to})", hint="swap --year-from and --year-to"
+            f"năm của sổ bị ngược ({year_from}–{year_to})", hint="đổi chỗ --year-from và --year-to"
         )
     found = find_book(session, office_code, kind, era, volume)
     if found is not None:
@@ -272,12 +272,12 @@ def register_page(
     digest = sha256.strip().lower()
     if not _SHA256.match(digest):
         raise InputError(
-            f"{sha256!r} is not a SHA-256 hex digest", hint="pass hashlib.sha256(data).hexdigest()"
+            f"{sha256!r} không phải mã SHA-256 dạng hex", hint="truyền hashlib.sha256(data).hexdigest()"
         )
     if page_no < 0 or ((width <= 0 or height <= 0) and quarantine_reason is None):
         raise InputError(
-            f"page {page_no} of {image_path} has an impossible number or size ({width}×{height})",
-            hint="pass the page number and the image's pixel size",
+            f"trang {page_no} của {image_path} có số trang hoặc kích thước không hợp lệ ({width}×{height})",
+            hint="truyền đúng số trang và kích thước điểm ảnh của ảnh",
         )
     values = {
         "book_id": book.id,

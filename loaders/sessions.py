@@ -64,8 +64,8 @@ def start_session(session: Session, user: User, *, now: dt.datetime | None = Non
     ).one_or_none()
     if fresh is None or fresh.locked or fresh.password_hash != user.password_hash:
         raise StateError(
-            f"account {user.username} changed while signing in",
-            hint="sign in again with the current password",
+            f"tài khoản {user.username} vừa thay đổi trong lúc đăng nhập",
+            hint="đăng nhập lại bằng mật khẩu hiện tại",
         )
     token = secrets.token_urlsafe(TOKEN_BYTES)
     at = now or utcnow()

@@ -52,26 +52,29 @@ def record_spot_check(
 ) -> AuditLog:
     """Record a supervisor's spot check of an approved or loaded record; the audit row written."""
     require_role(
-        user, OVERSEER_ROLES, "cannot record spot checks", "a supervisor or an admin checks approvals"
+        user,
+        OVERSEER_ROLES,
+        "không được ghi kiểm tra xác suất",
+        "kiểm tra xác suất do giám sát viên hoặc quản trị viên làm",
     )
     try:
         outcome = SpotCheckResult(result)
     except ValueError:
-        raise InputError(f"unknown spot-check result {result!r}", hint="use ok or error") from None
+        raise InputError(f"không có kết quả kiểm tra {result!r}", hint="dùng ok hoặc error") from None
     record = get_record(session, record_id, user)
     if record.state not in CORRECTABLE:
         raise StateError(
-            f"record {record.id} is {record.state}: only approved or loaded records are spot-checked",
-            hint="check it again once it is approved",
+            f"bản ghi {record.id} đang ở trạng thái {record.state}: chỉ kiểm tra xác suất bản ghi đã duyệt hoặc đã nạp",
+            hint="kiểm tra lại khi bản ghi đã được duyệt",
         )
     text = " ".join(note.split())[:MAX_NOTE]
     if outcome == SpotCheckResult.ERROR and not text:
-        raise InputError("say what differs from the page", hint="write a note for the reviewer")
+        raise InputError("hãy ghi rõ chỗ khác với trang sổ", hint="viết ghi chú cho người duyệt")
     reviewer = approver_of(session, record.id)
     if reviewer == user.username:
         raise PermissionDenied(
-            f"{user.username} approved record {record.id}: a spot check is someone else's look",
-            hint="ask another supervisor to check it",
+            f"{user.username} đã duyệt bản ghi {record.id}: kiểm tra xác suất phải do người khác làm",
+            hint="nhờ một giám sát viên khác kiểm tra",
         )
     after = {"result": outcome.value, "note": text, "reviewer": reviewer}
     return audit(session, user.username, SPOT_CHECK_ACTION, "record", record.id, after=after)

@@ -120,16 +120,16 @@ def _check_record(raw: Mapping[str, Any], book: Book) -> tuple[int, dict[str, An
     where = f"OCR record (page {raw.get('page')}, row {raw.get('row')})"
     row = raw.get("row")
     if not isinstance(row, int) or isinstance(row, bool) or row < 0:
-        raise InputError(f"{where} has no valid row number", hint="pass the OCR result dicts of ocr.read")
+        raise InputError(f"{where} không có số dòng hợp lệ", hint="truyền các kết quả OCR của ocr.read")
     fields = raw.get("fields")
     if not isinstance(fields, Mapping):
-        raise InputError(f"{where} has no 'fields' mapping", hint="pass the OCR result dicts of ocr.read")
+        raise InputError(f"{where} không có bảng 'fields'", hint="truyền các kết quả OCR của ocr.read")
     for key, expected in (("book_type", str(book.book_type)), ("era", book.era)):
         got = raw.get(key, expected)
         if got != expected:
             raise InputError(
-                f"{where} is a {key} {got!r} record, but book {book.id} is {expected!r}",
-                hint="stage a page's records into the page's own book (check --book-type and --era)",
+                f"{where} là bản ghi có {key} {got!r}, nhưng sổ {book.id} là {expected!r}",
+                hint="đưa bản ghi của trang vào đúng sổ của trang đó (kiểm tra --book-type và --era)",
             )
     return row, {str(k): v for k, v in fields.items()}
 
@@ -283,8 +283,8 @@ def stage_records(
     """
     if page.status == PageStatus.QUARANTINED:
         raise StateError(
-            f"page {page.page_no} of book {page.book_id} is quarantined ({page.quarantine_reason or 'no reason'})",
-            hint="rescan the page, or register the new image, before staging its records",
+            f"trang {page.page_no} của sổ {page.book_id} đang bị cách ly ({page.quarantine_reason or 'không rõ lý do'})",
+            hint="quét lại trang, hoặc đăng ký ảnh mới, trước khi đưa bản ghi của trang vào duyệt",
         )
     book = page.book
     items = list(records)
@@ -292,8 +292,8 @@ def stage_records(
     rows = [row for row, _fields in checked]
     if len(rows) != len(set(rows)):
         raise InputError(
-            f"page {page.page_no} of book {book.id} has two OCR records with the same row",
-            hint="pass each row of the page once",
+            f"trang {page.page_no} của sổ {book.id} có hai bản ghi OCR cùng một dòng",
+            hint="mỗi dòng của trang chỉ truyền một lần",
         )
     info = layout_info(str(book.book_type), book.era, layout_path)
     staged = _staged_rows(session, page.id)

@@ -52,11 +52,11 @@ def hash_password(password: str) -> str:
     """The argon2id hash of ``password`` after checking its length."""
     if len(password) < MIN_PASSWORD:
         raise InputError(
-            f"the password is too short ({len(password)} characters)",
-            hint=f"use at least {MIN_PASSWORD} characters",
+            f"mật khẩu quá ngắn ({len(password)} ký tự)",
+            hint=f"dùng ít nhất {MIN_PASSWORD} ký tự",
         )
     if len(password) > MAX_PASSWORD:
-        raise InputError("the password is too long", hint=f"use at most {MAX_PASSWORD} characters")
+        raise InputError("mật khẩu quá dài", hint=f"dùng tối đa {MAX_PASSWORD} ký tự")
     return _HASHER.hash(password)
 
 
@@ -64,8 +64,8 @@ def check_username(username: str) -> str:
     name = username.strip().lower()
     if not _USERNAME.match(name):
         raise InputError(
-            f"{username!r} is not a valid user name",
-            hint="use up to 64 lower-case letters, digits, '.', '_', '@' or '-', starting with a letter or digit",
+            f"{username!r} không phải tên đăng nhập hợp lệ",
+            hint="dùng tối đa 64 ký tự gồm chữ thường không dấu, chữ số, '.', '_', '@' hoặc '-', bắt đầu bằng chữ hoặc số",
         )
     return name
 
@@ -75,7 +75,7 @@ def parse_role(role: str) -> UserRole:
         return UserRole(role.strip().lower())
     except ValueError:
         known = ", ".join(r.value for r in UserRole)
-        raise InputError(f"unknown role {role!r}", hint=f"use one of: {known}") from None
+        raise InputError(f"không có vai trò {role!r}", hint=f"dùng một trong: {known}") from None
 
 
 def find_user(session: Session, username: str) -> User | None:
@@ -85,7 +85,7 @@ def find_user(session: Session, username: str) -> User | None:
 def get_user(session: Session, username: str) -> User:
     user = find_user(session, username)
     if user is None:
-        raise NotFoundError(f"no user {username!r}", hint="see `sohoa users list`")
+        raise NotFoundError(f"không có người dùng {username!r}", hint="xem danh sách bằng `sohoa users list`")
     return user
 
 
@@ -115,11 +115,11 @@ def add_user(
     name = check_username(username)
     kind = role if isinstance(role, UserRole) else parse_role(role)
     if office_code is None and kind != UserRole.ADMIN:
-        raise InputError(f"a {kind} needs an office", hint="pass --office CODE")
+        raise InputError(f"tài khoản {kind} cần có cơ quan", hint="thêm --office MÃ_CƠ_QUAN")
     if office_code is not None:
         _ensure_office(session, office_code, actor)
     if find_user(session, name) is not None:
-        raise StateError(f"user {name!r} already exists", hint="use `sohoa users set-password` to change it")
+        raise StateError(f"người dùng {name!r} đã có", hint="đổi mật khẩu bằng `sohoa users set-password`")
     user = User(username=name, password_hash=hash_password(password), role=kind, office_code=office_code)
     session.add(user)
     session.flush()

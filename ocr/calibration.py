@@ -112,13 +112,13 @@ def load_table(path: Path) -> Table:
         return Table(groups, float(raw.get("cut", CONFIDENT)), dict(raw.get("fit", {})))
     except OSError as exc:
         raise ConfigError(
-            f"OCR calibration {path} cannot be read ({exc})",
-            hint="restore configs/ocr_calibration.yaml or rerun scripts/fit_ocr_calibration.py",
+            f"không đọc được tệp hiệu chỉnh OCR {path} ({exc})",
+            hint="khôi phục configs/ocr_calibration.yaml hoặc chạy lại scripts/fit_ocr_calibration.py",
         ) from None
     except (yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ConfigError(
-            f"OCR calibration {path} is malformed ({exc})",
-            hint="rerun scripts/fit_ocr_calibration.py to rewrite it",
+            f"tệp hiệu chỉnh OCR {path} bị sai định dạng ({exc})",
+            hint="chạy lại scripts/fit_ocr_calibration.py để ghi lại tệp",
         ) from None
 
 

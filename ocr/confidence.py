@@ -284,8 +284,8 @@ def table() -> Table | None:
         path = calibration_path()
         if not path.is_file():
             raise ConfigError(
-                f"the OCR calibration {path} is missing",
-                hint="restore configs/ocr_calibration.yaml or run scripts/fit_ocr_calibration.py",
+                f"thiếu tệp hiệu chỉnh OCR {path}",
+                hint="khôi phục configs/ocr_calibration.yaml hoặc chạy scripts/fit_ocr_calibration.py",
             )
         _table = load_table(path)
         log.debug("OCR calibration loaded from %s", path)

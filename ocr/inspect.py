@@ -36,24 +36,24 @@ def _raster_sizes(path: Path, fmt: str, limit: int) -> list[tuple[int, int]]:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             im = Image.open(path)
     except Image.DecompressionBombError:
-        raise PageImageError(path, "too_large", "the image is larger than the pixel limit") from None
+        raise PageImageError(path, "too_large", "ảnh vượt giới hạn số điểm ảnh") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise PageImageError(path, "corrupt", f"cannot be read as {fmt} ({exc})") from None
+        raise PageImageError(path, "corrupt", f"không đọc được dưới dạng {fmt} ({exc})") from None
     sizes: list[tuple[int, int]] = []
     with im:
         for index in range(int(getattr(im, "n_frames", 1) or 1)):
             try:
                 im.seek(index)
             except (EOFError, OSError, ValueError) as exc:
-                raise PageImageError(path, "corrupt", f"page {index + 1} cannot be read ({exc})") from None
+                raise PageImageError(path, "corrupt", f"không đọc được trang {index + 1} ({exc})") from None
             width, height = im.size
             if width <= 0 or height <= 0:
-                raise PageImageError(path, "corrupt", f"the header gives a size of {width}×{height}")
+                raise PageImageError(path, "corrupt", f"phần đầu tệp ghi kích thước {width}×{height}")
             if width * height > limit:
                 raise PageImageError(
                     path,
                     "too_large",
-                    f"the image is {width}×{height}, more than {limit / 1e6:.0f} megapixels",
+                    f"ảnh có kích thước {width}×{height}, vượt {limit / 1e6:.0f} megapixel",
                 )
             sizes.append((width, height))
     return sizes
@@ -65,10 +65,10 @@ def _pdf_sizes(path: Path, dpi: float) -> list[tuple[int, int]]:
     try:
         pdf = pdfium.PdfDocument(path)
     except pdfium.PdfiumError as exc:
-        raise PageImageError(path, "corrupt", f"cannot be read as PDF ({exc})") from None
+        raise PageImageError(path, "corrupt", f"không đọc được dưới dạng PDF ({exc})") from None
     try:
         if len(pdf) == 0:
-            raise PageImageError(path, "no_pages", "the PDF has no pages")
+            raise PageImageError(path, "no_pages", "tệp PDF không có trang nào")
         sizes = []
         for index in range(len(pdf)):
             w_pt, h_pt = pdf.get_page_size(index)
@@ -104,10 +104,13 @@ def describe_file(path: Path) -> FileEntry:
         sha = file_sha256(path)
     except OSError as exc:
         return FileEntry(
-            path, hashlib.sha256(str(path).encode()).hexdigest(), reason="missing", detail=str(exc)
+            path,
+            hashlib.sha256(str(path).encode()).hexdigest(),
+            reason="missing",
+            detail=f"{path.name}: không đọc được ({exc.strerror or exc}) — kiểm tra tệp và quyền đọc",
         )
     try:
         sizes = page_sizes(path)
     except PageImageError as exc:
-        return FileEntry(path, sha, reason=exc.reason, detail=str(exc))
+        return FileEntry(path, sha, reason=exc.reason, detail=exc.short)
     return FileEntry(path, sha, tuple(sizes))

@@ -62,9 +62,11 @@ def read_page_file(
     try:
         page = next(itertools.islice(iter_pages(path), frame, None), None)
     except PageImageError as exc:
-        return PageOutcome(page_id, quarantine_reason=f"{exc.reason}: {exc}")
+        return PageOutcome(page_id, quarantine_reason=f"{exc.reason}: {exc.short}")
     if page is None:
-        return PageOutcome(page_id, quarantine_reason=f"missing: page {frame + 1} of {path} is gone")
+        return PageOutcome(
+            page_id, quarantine_reason=f"missing: không còn trang {frame + 1} của tệp {Path(path).name}"
+        )
     reader = worker_engine(engine)  # an engine that cannot start fails the batch: every page needs it
     try:
         result = read_page_full(page, lay, reader)

@@ -40,16 +40,16 @@ MIN_PDF_DPI: Final[float] = 72.0
 #: Environment variable that overrides :data:`DEFAULT_MAX_PIXELS`.
 MAX_PIXELS_ENV: Final[str] = "SOHOA_MAX_PIXELS"
 
-SUPPORTED = "PNG, JPEG, TIFF or PDF"
+SUPPORTED = "PNG, JPEG, TIFF hoặc PDF"
 _EXIF_ORIENTATION: Final[int] = 0x0112
 
 _HINTS: Final[dict[Reason, str]] = {
-    "missing": "check the path",
-    "empty": "the file has no content: scan the page again or copy the file again",
-    "unsupported": f"convert it to {SUPPORTED}",
-    "corrupt": "the file is damaged or incomplete: copy it again from the scanner or scan the page again",
-    "too_large": f"scan at 300 dpi or less, or raise the limit with the max_pixels setting ({MAX_PIXELS_ENV})",
-    "no_pages": "the PDF holds no page: export the scan again",
+    "missing": "kiểm tra lại đường dẫn tệp",
+    "empty": "tệp không có nội dung: quét lại trang hoặc chép lại tệp",
+    "unsupported": f"chuyển tệp sang {SUPPORTED}",
+    "corrupt": "tệp bị hỏng hoặc không đầy đủ: chép lại từ máy quét hoặc quét lại trang",
+    "too_large": f"quét ở 300 dpi trở xuống, hoặc nâng giới hạn bằng thiết lập max_pixels ({MAX_PIXELS_ENV})",
+    "no_pages": "tệp PDF không có trang nào: xuất lại bản quét",
 }
 
 
@@ -65,11 +65,18 @@ class PageImageError(InputError):
         page: int | None = None,
         hint: str | None = None,
     ) -> None:
-        where = f"{path}" if page is None else f"{path} (page {page + 1})"
+        where = f"{path}" if page is None else f"{path} (trang {page + 1})"
         super().__init__(f"{where}: {detail}", hint=hint or _HINTS[reason])
         self.path = Path(path)
         self.reason: Reason = reason
         self.page = page
+        self.detail = detail
+
+    @property
+    def short(self) -> str:
+        """The message with the file's name instead of its full path (for a page's quarantine reason)."""
+        where = self.path.name if self.page is None else f"{self.path.name} (trang {self.page + 1})"
+        return f"{where}: {self.detail} — {self.hint}" if self.hint else f"{where}: {self.detail}"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -163,23 +170,26 @@ def _check_file(path: Path) -> Format:
         with path.open("rb") as fh:
             head = fh.read(1024)
     except FileNotFoundError:
-        raise PageImageError(path, "missing", "no such file") from None
+        raise PageImageError(path, "missing", "không có tệp này") from None
     except IsADirectoryError:
         raise PageImageError(
-            path, "unsupported", "is a folder, not a page image", hint="pass the image files in it"
+            path,
+            "unsupported",
+            "là một thư mục, không phải ảnh trang",
+            hint="chọn các tệp ảnh trong thư mục đó",
         ) from None
     except OSError as exc:
         raise PageImageError(
-            path, "missing", f"cannot be read ({exc.strerror})", hint="check its permissions"
+            path, "missing", f"không đọc được ({exc.strerror})", hint="kiểm tra quyền đọc của tệp"
         ) from None
     if not head:
-        raise PageImageError(path, "empty", "the file is empty (0 bytes)")
+        raise PageImageError(path, "empty", "tệp rỗng (0 byte)")
     fmt = sniff_format(head)
     if fmt is None:
-        what = "a text file" if _looks_like_text(head) else "not a known image format"
-        raise PageImageError(path, "unsupported", f"is {what}, not {SUPPORTED}")
+        what = "một tệp văn bản" if _looks_like_text(head) else "không phải định dạng ảnh đã biết"
+        raise PageImageError(path, "unsupported", f"là {what}, không phải {SUPPORTED}")
     if fmt != "pdf" and len(head) < 32:
-        raise PageImageError(path, "corrupt", f"is a truncated {fmt.upper()} file ({len(head)} bytes)")
+        raise PageImageError(path, "corrupt", f"là tệp {fmt.upper()} bị cắt cụt ({len(head)} byte)")
     return fmt
 
 
@@ -202,10 +212,10 @@ def _iter_raster(path: Path, fmt: Format, *, limit: int, color: bool) -> Iterato
         raise PageImageError(path, "too_large", _bomb_detail(path, fmt, str(exc), limit)) from None
     except UnidentifiedImageError:
         raise PageImageError(
-            path, "corrupt", f"looks like {fmt.upper()} but its header cannot be read"
+            path, "corrupt", f"có vẻ là {fmt.upper()} nhưng không đọc được phần đầu tệp"
         ) from None
     except (OSError, SyntaxError, ValueError) as exc:
-        raise PageImageError(path, "corrupt", f"cannot be read as {fmt.upper()} ({exc})") from None
+        raise PageImageError(path, "corrupt", f"không đọc được dưới dạng {fmt.upper()} ({exc})") from None
     with im:
         n_frames = int(getattr(im, "n_frames", 1) or 1)
         for index in range(n_frames):
@@ -214,15 +224,15 @@ def _iter_raster(path: Path, fmt: Format, *, limit: int, color: bool) -> Iterato
                     im.seek(index)
                 except (EOFError, OSError, ValueError) as exc:
                     raise PageImageError(
-                        path, "corrupt", f"page {index + 1} cannot be read ({exc})"
+                        path, "corrupt", f"không đọc được trang {index + 1} ({exc})"
                     ) from None
             yield _decode_frame(im, path, fmt, index, limit=limit, color=color)
 
 
 def _too_large(width: int, height: int, limit: int) -> str:
     return (
-        f"the image is {width}×{height} = {width * height / 1e6:.0f} megapixels, "
-        f"more than the limit of {limit / 1e6:.0f} megapixels"
+        f"ảnh có kích thước {width}×{height} = {width * height / 1e6:.0f} megapixel, "
+        f"vượt giới hạn {limit / 1e6:.0f} megapixel"
     )
 
 
@@ -238,8 +248,8 @@ def _bomb_detail(path: Path, fmt: Format, message: str, limit: int) -> str:
             pass
     found = re.search(r"\((\d+) pixels\)", message)
     if found:
-        return f"the image is {int(found.group(1)) / 1e6:.0f} megapixels, more than the limit of {limit / 1e6:.0f}"
-    return f"the image is too large to decode safely ({message})"
+        return f"ảnh có {int(found.group(1)) / 1e6:.0f} megapixel, vượt giới hạn {limit / 1e6:.0f} megapixel"
+    return f"ảnh quá lớn để giải mã an toàn ({message})"
 
 
 def _allow_pil_up_to(limit: int) -> None:
@@ -255,7 +265,7 @@ def _decode_frame(
     width, height = im.size  # read from the header: nothing is decoded yet
     page = index if getattr(im, "n_frames", 1) > 1 else None
     if width <= 0 or height <= 0:
-        raise PageImageError(path, "corrupt", f"the header gives a size of {width}×{height}", page=page)
+        raise PageImageError(path, "corrupt", f"phần đầu tệp ghi kích thước {width}×{height}", page=page)
     if width * height > limit:
         raise PageImageError(path, "too_large", _too_large(width, height, limit), page=page)
     try:
@@ -268,7 +278,7 @@ def _decode_frame(
         raise PageImageError(path, "too_large", _bomb_detail(path, fmt, str(exc), limit), page=page) from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise PageImageError(
-            path, "corrupt", f"the image data is damaged or incomplete ({exc})", page=page
+            path, "corrupt", f"dữ liệu ảnh bị hỏng hoặc không đầy đủ ({exc})", page=page
         ) from None
     dpi = _dpi_of(im)
     log.debug("loaded %s page %d: %dx%d %s dpi=%s", path, index, width, height, im.mode, dpi)
@@ -357,21 +367,21 @@ def _iter_pdf(path: Path, *, limit: int, dpi: float, color: bool) -> Iterator[Pa
             raise PageImageError(
                 path,
                 "unsupported",
-                "the PDF is password-protected",
-                hint="export it again without a password",
+                "tệp PDF có đặt mật khẩu",
+                hint="xuất lại tệp không đặt mật khẩu",
             ) from None
         if code == pdfium_c.FPDF_ERR_SECURITY:
             raise PageImageError(
-                path, "unsupported", "the PDF uses an unsupported security handler"
+                path, "unsupported", "tệp PDF dùng cơ chế bảo mật không được hỗ trợ"
             ) from None
         if code == pdfium_c.FPDF_ERR_SUCCESS or _pdf_declares_no_pages(path):
             # PDFium refuses a document whose page tree is empty, reporting "success"
-            raise PageImageError(path, "no_pages", "the PDF has no pages") from None
-        raise PageImageError(path, "corrupt", f"cannot be read as PDF ({exc})") from None
+            raise PageImageError(path, "no_pages", "tệp PDF không có trang nào") from None
+        raise PageImageError(path, "corrupt", f"không đọc được dưới dạng PDF ({exc})") from None
     try:
         n_pages = len(pdf)
         if n_pages == 0:
-            raise PageImageError(path, "no_pages", "the PDF has no pages")
+            raise PageImageError(path, "no_pages", "tệp PDF không có trang nào")
         for index in range(n_pages):
             yield _render_pdf_page(pdf, path, index, limit=limit, dpi=dpi, color=color)
     finally:
@@ -397,11 +407,11 @@ def _render_pdf_page(
     try:
         page = pdf[index]
     except pdfium.PdfiumError as exc:
-        raise PageImageError(path, "corrupt", f"the page cannot be read ({exc})", page=index) from None
+        raise PageImageError(path, "corrupt", f"không đọc được trang ({exc})", page=index) from None
     try:
         w_pt, h_pt = page.get_size()
         if w_pt <= 0 or h_pt <= 0:
-            raise PageImageError(path, "corrupt", f"the page has a size of {w_pt}×{h_pt} points", page=index)
+            raise PageImageError(path, "corrupt", f"trang có kích thước {w_pt}×{h_pt} point", page=index)
         used_dpi = dpi
         pixels = (w_pt * dpi / 72.0) * (h_pt * dpi / 72.0)
         if pixels > limit:
@@ -410,8 +420,8 @@ def _render_pdf_page(
                 raise PageImageError(
                     path,
                     "too_large",
-                    f"the page is {w_pt / 72:.0f}×{h_pt / 72:.0f} inches; even at {MIN_PDF_DPI:.0f} dpi it "
-                    f"exceeds the limit of {limit / 1e6:.0f} megapixels",
+                    f"trang khổ {w_pt / 72:.0f}×{h_pt / 72:.0f} inch; dù ở {MIN_PDF_DPI:.0f} dpi vẫn "
+                    f"vượt giới hạn {limit / 1e6:.0f} megapixel",
                     page=index,
                 )
             log.warning(

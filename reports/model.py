@@ -81,7 +81,7 @@ class Report:
             if v.name == name:
                 return v
         known = ", ".join(v.name for v in self.views)
-        raise InputError(f"the {self.kind} report has no view {name!r}", hint=f"use one of: {known}")
+        raise InputError(f"báo cáo {self.kind} không có dạng xem {name!r}", hint=f"dùng một trong: {known}")
 
 
 def ratio(part: int | float, whole: int | float) -> float | None:

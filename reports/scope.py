@@ -128,11 +128,13 @@ def check_scope(registry: Registry, scope: Scope) -> None:
     if scope.office is not None and scope.office not in registry.offices:
         close = difflib.get_close_matches(scope.office, list(registry.offices), n=3, cutoff=0.6)
         hint = (
-            f"did you mean {', '.join(close)}?" if close else "use an office code from configs/offices.yaml"
+            f"có phải ý bạn là {', '.join(close)}?"
+            if close
+            else "dùng một mã cơ quan trong configs/offices.yaml"
         )
         if not registry.offices:
-            hint = "no offices are in the database yet: sync them from configs/offices.yaml first"
-        raise NotFoundError(f"unknown office code {scope.office!r}", hint=hint)
+            hint = "chưa có cơ quan nào trong cơ sở dữ liệu: hãy nạp chúng từ configs/offices.yaml trước"
+        raise NotFoundError(f"không có mã cơ quan {scope.office!r}", hint=hint)
 
 
 def book_filter(

@@ -59,7 +59,7 @@ def _decode(path: Path, frame: int) -> Image.Image:
 
     found = next(itertools.islice(iter_pages(path), frame, frame + 1), None)
     if found is None:
-        raise NotFoundError(f"{path} has no page {frame + 1}", hint="the file changed since it was scanned")
+        raise NotFoundError(f"{path} không có trang {frame + 1}", hint="tệp đã thay đổi kể từ khi được quét")
     array = found.image
     if array.ndim == 3:
         array = array[:, :, ::-1]  # BGR → RGB
@@ -72,7 +72,7 @@ def _key(image_path: str, frame: int) -> tuple[object, ...]:
         stamp = Path(image_path).stat().st_mtime_ns
     except OSError:
         raise NotFoundError(
-            f"the image of this page is not at {image_path}", hint="the scan folder was moved or removed"
+            f"không còn ảnh của trang này ở {image_path}", hint="thư mục bản quét đã bị chuyển đi hoặc xóa"
         ) from None
     return (image_path, frame, stamp)
 
@@ -86,7 +86,7 @@ def page_image(image_path: str, frame: int = 0) -> Image.Image:
     try:
         image = _decode(Path(image_path), frame)
     except InputError as exc:
-        raise NotFoundError(f"the image of this page cannot be read: {exc.message}") from None
+        raise NotFoundError(f"không đọc được ảnh của trang này: {exc.message}") from None
     _PAGES.put(key, image)
     return image
 
@@ -134,7 +134,7 @@ def crop_png(image_path: str, frame: int, bbox: tuple[int, int, int, int]) -> by
         min(image.height, y + h + CROP_PAD),
     )
     if box[2] <= box[0] or box[3] <= box[1]:
-        raise NotFoundError("the field's box lies outside the page")
+        raise NotFoundError("khung của trường nằm ngoài trang")
     buf = io.BytesIO()
     image.crop(box).save(buf, "PNG", optimize=False)
     return buf.getvalue()

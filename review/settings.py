@@ -38,8 +38,8 @@ def secret_key(data: Path | None = None) -> str:
         return key
     except OSError as exc:
         raise DataDirError(
-            f"cannot keep the session secret in {path} ({exc.strerror or exc})",
-            hint=f"set {ENV_SECRET} or make the data folder writable",
+            f"không lưu được khóa bí mật phiên đăng nhập vào {path} ({exc.strerror or exc})",
+            hint=f"đặt {ENV_SECRET} hoặc cấp quyền ghi cho thư mục dữ liệu",
         ) from None
 
 

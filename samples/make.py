@@ -110,21 +110,22 @@ def _validate(
     workers: int | None,
 ) -> tuple[list[str], list[str]]:
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise InputError(f"seed must be a non-negative integer, not {seed!r}", hint="pass e.g. --seed 1")
+        raise InputError(f"seed phải là số nguyên không âm, không phải {seed!r}", hint="ví dụ --seed 1")
     for name, value in (("books_per_type", books_per_type), ("pages_per_book", pages_per_book)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise InputError(
-                f"{name} must be a positive integer, not {value!r}", hint=f"pass {name}=1 or more"
+                f"{name} phải là số nguyên dương, không phải {value!r}", hint=f"đặt {name} từ 1 trở lên"
             )
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise InputError(
-            f"workers must be a positive integer, not {workers!r}", hint="omit it for one per core"
+            f"workers phải là số nguyên dương, không phải {workers!r}",
+            hint="bỏ trống để dùng mỗi lõi CPU một tiến trình",
         )
     if style not in STYLES:
-        raise InputError(f"unknown style {style!r}", hint=f"use one of: {', '.join(STYLES)}")
+        raise InputError(f"không có kiểu {style!r}", hint=f"dùng một trong: {', '.join(STYLES)}")
     known_eras = [e.id for e in config.eras()]
-    chosen_eras = _select("era", eras, known_eras)
-    chosen_types = _select("book type", types, [g.id for g in config.book_groups()])
+    chosen_eras = _select("giai đoạn", eras, known_eras)
+    chosen_types = _select("loại sổ", types, [g.id for g in config.book_groups()])
     _prepare_out(out)
     return chosen_eras, chosen_types
 
@@ -137,11 +138,13 @@ def _select(what: str, wanted: Sequence[str] | None, known: list[str]) -> list[s
     unknown = [w for w in wanted if w not in known]
     if unknown:
         raise InputError(
-            f"unknown {what} {', '.join(map(repr, unknown))}", hint=f"use any of: {', '.join(known)}"
+            f"không có {what} {', '.join(map(repr, unknown))}",
+            hint=f"dùng một hoặc nhiều trong: {', '.join(known)}",
         )
     if not wanted:
         raise InputError(
-            f"no {what} selected", hint=f"pass at least one of: {', '.join(known)}, or None for all"
+            f"chưa chọn {what} nào",
+            hint=f"chọn ít nhất một trong: {', '.join(known)}, hoặc None để lấy tất cả",
         )
     return [k for k in known if k in set(wanted)]
 
@@ -149,7 +152,7 @@ def _select(what: str, wanted: Sequence[str] | None, known: list[str]) -> list[s
 def _prepare_out(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise DataDirError(
-            f"output folder {out} is a file", hint="pass a folder path (it is created if missing)"
+            f"thư mục đầu ra {out} là một tệp", hint="chọn một đường dẫn thư mục (chưa có sẽ được tạo)"
         )
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -157,8 +160,8 @@ def _prepare_out(out: Path) -> None:
             pass
     except OSError as exc:
         raise DataDirError(
-            f"cannot write to the output folder {out}: {exc.strerror or exc}",
-            hint="choose a folder you can write to, or fix its permissions",
+            f"không ghi được vào thư mục đầu ra {out}: {exc.strerror or exc}",
+            hint="chọn một thư mục ghi được, hoặc sửa quyền của thư mục",
         ) from None
 
 

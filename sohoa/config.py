@@ -59,7 +59,7 @@ class ErasFile(_Strict):
     def _ordered(self) -> ErasFile:
         ids = [e.id for e in self.eras]
         if len(set(ids)) != len(ids):
-            raise ValueError("era ids must be unique")
+            raise ValueError("mã giai đoạn (era id) không được trùng nhau")
         return self
 
 
@@ -74,7 +74,7 @@ class BookGroup(_Strict):
     @classmethod
     def _known(cls, v: str) -> str:
         if v not in BOOK_TYPES:
-            raise ValueError(f"unknown book type {v!r}; expected one of {', '.join(BOOK_TYPES)}")
+            raise ValueError(f"không có loại sổ {v!r}; dùng một trong: {', '.join(BOOK_TYPES)}")
         return v
 
 
@@ -86,7 +86,7 @@ class BookGroupsFile(_Strict):
         ids = [g.id for g in self.book_groups]
         missing = set(BOOK_TYPES) - set(ids)
         if missing or len(ids) != len(set(ids)):
-            raise ValueError(f"every book type exactly once; missing {sorted(missing)}")
+            raise ValueError(f"mỗi loại sổ phải có đúng một lần; còn thiếu {sorted(missing)}")
         return self
 
 
@@ -102,9 +102,9 @@ class PlanEra(_Strict):
     def _groups(self) -> PlanEra:
         unknown = set(self.targets_by_group) - set(BOOK_TYPES)
         if unknown:
-            raise ValueError(f"unknown book groups {sorted(unknown)}")
+            raise ValueError(f"không có nhóm sổ {sorted(unknown)}")
         if sum(self.targets_by_group.values()) != self.target_records:
-            raise ValueError("targets_by_group must add up to target_records")
+            raise ValueError("tổng targets_by_group phải bằng target_records")
         return self
 
 
@@ -147,7 +147,7 @@ class OfficesFile(_Strict):
             codes.extend(c.code for c in d.communes)
         dupes = {c for c in codes if codes.count(c) > 1}
         if dupes:
-            raise ValueError(f"office codes must be unique; repeated: {sorted(dupes)}")
+            raise ValueError(f"mã cơ quan không được trùng nhau; bị lặp: {sorted(dupes)}")
         return self
 
 
@@ -195,23 +195,23 @@ class Layout(_Strict):
     @model_validator(mode="after")
     def _consistent(self) -> Layout:
         if self.book_type not in BOOK_TYPES:
-            raise ValueError(f"book_type {self.book_type!r} is not one of {', '.join(BOOK_TYPES)}")
+            raise ValueError(f"book_type {self.book_type!r} không thuộc: {', '.join(BOOK_TYPES)}")
         if self.kind == "ledger" and not self.columns:
-            raise ValueError("a ledger layout needs 'columns'")
+            raise ValueError("bố cục dạng sổ cái (ledger) cần có 'columns'")
         if self.kind == "form" and not (self.fields or self.checkboxes):
-            raise ValueError("a form layout needs 'fields' or 'checkboxes'")
+            raise ValueError("bố cục dạng tờ khai (form) cần có 'fields' hoặc 'checkboxes'")
         keys = self.field_keys
         for key in keys:
             if not is_valid_key(key, self.book_type):
-                raise ValueError(f"field {key!r} is not a field key of a {self.book_type} record")
+                raise ValueError(f"{key!r} không phải mã trường của bản ghi {self.book_type}")
         typed: list[LedgerColumn | FormField] = [*self.columns, *self.fields]
         for item in typed:
             if item.type not in FIELD_TYPES:
                 raise ValueError(
-                    f"field {item.field!r} has type {item.type!r}; expected one of {FIELD_TYPES}"
+                    f"trường {item.field!r} có kiểu {item.type!r}; dùng một trong: {FIELD_TYPES}"
                 )
         if len(keys) != len(set(keys)):
-            raise ValueError("a field key may appear only once in a layout")
+            raise ValueError("mỗi mã trường chỉ được xuất hiện một lần trong bố cục")
         return self
 
     @property
@@ -222,10 +222,38 @@ class Layout(_Strict):
 
 
 # --------------------------------------------------------------------------- loading
+#: Pydantic's commonest complaints, in Vietnamese (others keep pydantic's own words).
+_PYDANTIC_VI: dict[str, str] = {
+    "missing": "thiếu khóa này",
+    "extra_forbidden": "khóa không được phép ở đây",
+    "int_parsing": "giá trị phải là số nguyên",
+    "int_type": "giá trị phải là số nguyên",
+    "int_from_float": "giá trị phải là số nguyên",
+    "float_parsing": "giá trị phải là một số",
+    "float_type": "giá trị phải là một số",
+    "bool_parsing": "giá trị phải là true hoặc false",
+    "bool_type": "giá trị phải là true hoặc false",
+    "string_type": "giá trị phải là chuỗi ký tự",
+    "list_type": "giá trị phải là một danh sách",
+    "dict_type": "giá trị phải là một bảng khóa–giá trị",
+    "model_type": "giá trị phải là một bảng khóa–giá trị",
+    "date_from_datetime_parsing": "giá trị phải là ngày dạng YYYY-MM-DD",
+    "date_parsing": "giá trị phải là ngày dạng YYYY-MM-DD",
+    "date_type": "giá trị phải là ngày dạng YYYY-MM-DD",
+}
+
+
 def _describe(err: ValidationError) -> str:
     first = err.errors()[0]
-    where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-    return f"key '{where}': {first['msg']}"
+    where = ".".join(str(p) for p in first["loc"]) or "(cấp ngoài cùng)"
+    kind, ctx = first["type"], first.get("ctx") or {}
+    if kind in _PYDANTIC_VI:
+        msg = _PYDANTIC_VI[kind]
+    elif kind == "literal_error" and "expected" in ctx:
+        msg = f"giá trị phải là {str(ctx['expected']).replace(' or ', ' hoặc ')}"
+    else:  # our own validators' messages (Vietnamese), else pydantic's
+        msg = str(first["msg"]).removeprefix("Value error, ")
+    return f"khóa '{where}': {msg}"
 
 
 def load_model(path: Path, model: type[M]) -> M:
@@ -234,22 +262,24 @@ def load_model(path: Path, model: type[M]) -> M:
         raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(
-            f"config file {path} is missing", hint="restore it from the repository or set SOHOA_CONFIG_DIR"
+            f"thiếu tệp cấu hình {path}", hint="khôi phục tệp từ kho mã nguồn hoặc đặt SOHOA_CONFIG_DIR"
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"config file {path} cannot be read: {exc}", hint="check its permissions") from None
+        raise ConfigError(
+            f"không đọc được tệp cấu hình {path}: {exc}", hint="kiểm tra quyền đọc của tệp"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"config file {path} is not valid YAML{at}", hint="fix the syntax") from None
+        at = f" ở dòng {mark.line + 1}" if mark else ""
+        raise ConfigError(f"tệp cấu hình {path} không phải YAML hợp lệ{at}", hint="sửa lỗi cú pháp") from None
     if not isinstance(raw, dict):
         raise ConfigError(
-            f"config file {path} must hold a mapping", hint=f"expected the keys of {model.__name__}"
+            f"tệp cấu hình {path} phải chứa một bảng khóa–giá trị", hint=f"cần các khóa của {model.__name__}"
         )
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(f"config file {path}: {_describe(exc)}", hint="correct that value") from None
+        raise ConfigError(f"tệp cấu hình {path}: {_describe(exc)}", hint="sửa giá trị đó") from None
 
 
 @cache
@@ -267,7 +297,7 @@ def era(era_id: str) -> Era:
         if e.id == era_id:
             return e
     known = ", ".join(e.id for e in eras())
-    raise ConfigError(f"unknown era {era_id!r}", hint=f"use one of: {known}")
+    raise ConfigError(f"không có giai đoạn {era_id!r}", hint=f"dùng một trong: {known}")
 
 
 def era_of(day: dt.date) -> Era:
@@ -275,7 +305,7 @@ def era_of(day: dt.date) -> Era:
     for e in eras():
         if e.contains(day):
             return e
-    raise ConfigError(f"no era contains the date {day.isoformat()}", hint="check configs/eras.yaml")
+    raise ConfigError(f"không giai đoạn nào chứa ngày {day.isoformat()}", hint="kiểm tra configs/eras.yaml")
 
 
 @cache
@@ -295,7 +325,8 @@ def _plan_file(root: Path) -> PlanFile:
     for name in [*plan.era_order, *(p.era for p in plan.eras)]:
         if name not in known:
             raise ConfigError(
-                f"config file {root / 'plan.yaml'}: unknown era {name!r}", hint=f"use {sorted(known)}"
+                f"tệp cấu hình {root / 'plan.yaml'}: không có giai đoạn {name!r}",
+                hint=f"dùng một trong {sorted(known)}",
             )
     return plan
 
@@ -330,7 +361,7 @@ def office(code: str) -> Office:
     for o in offices():
         if o.code == code:
             return o
-    raise ConfigError(f"unknown office code {code!r}", hint="see configs/offices.yaml for the codes")
+    raise ConfigError(f"không có mã cơ quan {code!r}", hint="xem các mã trong configs/offices.yaml")
 
 
 @cache
@@ -346,13 +377,13 @@ def layout(book_type: str, era_id: str, path: Path | None = None) -> Layout:
     """The layout of a book type in an era, or the office's own file when ``path`` is given."""
     era(era_id)
     if book_type not in BOOK_TYPES:
-        raise ConfigError(f"unknown book type {book_type!r}", hint=f"use one of: {', '.join(BOOK_TYPES)}")
+        raise ConfigError(f"không có loại sổ {book_type!r}", hint=f"dùng một trong: {', '.join(BOOK_TYPES)}")
     chosen = path or layout_path(book_type, era_id)
     result = _layout_file(chosen.resolve())
     if result.book_type != book_type or result.era != era_id:
         raise ConfigError(
-            f"config file {chosen}: it describes {result.book_type}/{result.era}, not {book_type}/{era_id}",
-            hint="pass the layout of this book",
+            f"tệp cấu hình {chosen}: tệp mô tả {result.book_type}/{result.era}, không phải {book_type}/{era_id}",
+            hint="chọn đúng bố cục của sổ này",
         )
     return result
 

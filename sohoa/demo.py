@@ -305,8 +305,8 @@ def demo_password(folder: Path) -> str:
         return password
     except OSError as exc:
         raise DataDirError(
-            f"cannot keep the demo password in {path} ({exc.strerror or exc})",
-            hint="make the data folder writable (SOHOA_DATA_DIR)",
+            f"không lưu được mật khẩu bản chạy thử vào {path} ({exc.strerror or exc})",
+            hint="cấp quyền ghi cho thư mục dữ liệu (SOHOA_DATA_DIR)",
         ) from None
 
 

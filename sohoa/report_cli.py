@@ -41,18 +41,16 @@ ViewOpt = Annotated[str | None, typer.Option("--view", help="CSV: which view to 
 
 def _check_output(fmt: Format, out_file: Path | None) -> None:
     if fmt is Format.XLSX and out_file is None:
-        raise InputError("an XLSX report needs a file to write", hint="add --out report.xlsx")
+        raise InputError("báo cáo XLSX cần một tệp để ghi", hint="thêm --out baocao.xlsx")
     if out_file is not None and not out_file.parent.exists():
-        raise DataDirError(
-            f"folder {out_file.parent} does not exist", hint="create it or choose another --out"
-        )
+        raise DataDirError(f"không có thư mục {out_file.parent}", hint="tạo thư mục đó hoặc chọn --out khác")
 
 
 def _write(out_file: Path, text: str) -> None:
     try:
         out_file.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise DataDirError(f"cannot write {out_file}: {exc.strerror}", hint="choose another --out") from None
+        raise DataDirError(f"không ghi được {out_file}: {exc.strerror}", hint="chọn --out khác") from None
 
 
 def run_report(
@@ -120,7 +118,9 @@ def progress(
         try:
             day = dt.date.fromisoformat(as_of)
         except ValueError:
-            raise InputError(f"--as-of {as_of!r} is not a date", hint="write it as YYYY-MM-DD") from None
+            raise InputError(
+                f"--as-of {as_of!r} không phải là ngày", hint="ghi theo dạng YYYY-MM-DD"
+            ) from None
     run_report("progress", office, era, fmt, out_file, view, day)
 
 

@@ -54,6 +54,6 @@ def print_manifest_summary(manifest: dict[str, Any], out_dir: Path, seconds: flo
         )
     out.print(table)
     out.print(
-        f"[green]{len(manifest['books'])} books, {pages} pages, {records} records in {seconds:.1f} s[/] — "
-        f"ground truth: {out_dir / 'truth.jsonl'}, manifest: {out_dir / 'manifest.json'}"
+        f"[green]{len(manifest['books'])} sổ, {pages} trang, {records} bản ghi trong {seconds:.1f} giây[/] — "
+        f"dữ liệu đúng: {out_dir / 'truth.jsonl'}, manifest: {out_dir / 'manifest.json'}"
     )

@@ -50,7 +50,10 @@ def read_password(from_stdin: bool, prompt: str = "Mật khẩu") -> str:
         line = sys.stdin.readline()
         password = line.rstrip("\r\n")
         if not password:
-            raise InputError("no password on stdin", hint="pipe it in: echo 'secret…' | sohoa users add …")
+            raise InputError(
+                "không có mật khẩu ở stdin",
+                hint="truyền mật khẩu qua ống: echo 'mật-khẩu…' | sohoa users add …",
+            )
         return password
     value: str = typer.prompt(prompt, hide_input=True, confirmation_prompt=True)
     return value

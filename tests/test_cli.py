@@ -26,7 +26,7 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int, *
 
 def test_missing_config_dir(tmp_path: Path) -> None:
     result = run(["config", "check"], {"SOHOA_CONFIG_DIR": str(tmp_path / "nothing")}, tmp_path)
-    assert_one_line_error(result, 2, "eras.yaml is missing", "SOHOA_CONFIG_DIR")
+    assert_one_line_error(result, 2, "thiếu tệp cấu hình", "eras.yaml", "SOHOA_CONFIG_DIR")
 
 
 def test_invalid_config_names_file_and_key(tmp_path: Path) -> None:
@@ -37,7 +37,7 @@ def test_invalid_config_names_file_and_key(tmp_path: Path) -> None:
     eras = root / "eras.yaml"
     eras.write_text(eras.read_text(encoding="utf-8").replace("layout_kind: form", "layout_kind: scroll"))
     result = run(["config", "check"], {"SOHOA_CONFIG_DIR": str(root)}, tmp_path)
-    assert_one_line_error(result, 2, "eras.yaml", "eras.3.layout_kind", "'ledger' or 'form'")
+    assert_one_line_error(result, 2, "eras.yaml", "eras.3.layout_kind", "'ledger' hoặc 'form'")
 
 
 def test_unreachable_database(tmp_path: Path) -> None:

@@ -71,7 +71,7 @@ def test_scan_unknown_office(tmp_path: Path, data: Path) -> None:
 def test_scan_empty_folder(tmp_path: Path, data: Path) -> None:
     (tmp_path / "empty").mkdir()
     result = run([*SCAN, str(tmp_path / "empty"), "--office", "01481"], data)
-    one_line(result, 5, "holds no page images", "PNG, JPEG, TIFF or PDF")
+    one_line(result, 5, "không có ảnh trang nào", "PNG, JPEG, TIFF hoặc PDF")
     assert no_prefect_server_started(data)
 
 
@@ -110,7 +110,7 @@ def test_campaign_unknown_office(tmp_path: Path, data: Path) -> None:
 def test_campaign_empty_folder(tmp_path: Path, data: Path) -> None:
     (tmp_path / "c").mkdir()
     result = run(["campaign", str(tmp_path / "c"), "--office", "01481", "--workers", "1"], data)
-    one_line(result, 5, "holds no book of office 01481", "<book_type>_<era>_<volume>")
+    one_line(result, 5, "không có sổ nào của cơ quan 01481", "<book_type>_<era>_<volume>")
     assert no_prefect_server_started(data)
 
 
@@ -125,7 +125,7 @@ def test_campaign_wrongly_named_book_folder(tmp_path: Path, data: Path) -> None:
 def test_campaign_book_folder_without_pages(tmp_path: Path, data: Path) -> None:
     (tmp_path / "c" / "birth_2006-2015_01").mkdir(parents=True)
     result = run(["campaign", str(tmp_path / "c"), "--office", "01481", "--workers", "1"], data)
-    one_line(result, 5, "birth_2006-2015_01 holds no page images")
+    one_line(result, 5, "birth_2006-2015_01 không có ảnh trang nào")
     assert no_prefect_server_started(data)
 
 

@@ -81,13 +81,13 @@ def test_every_book_type_has_a_layout_per_era(book_type: str) -> None:
 
 def test_missing_file_names_it(config_copy: Path) -> None:
     (config_copy / "eras.yaml").unlink()
-    with pytest.raises(ConfigError, match=r"eras\.yaml is missing"):
+    with pytest.raises(ConfigError, match=r"thiếu tệp cấu hình .*eras\.yaml"):
         config.eras()
 
 
 def test_invalid_yaml_names_file_and_line(config_copy: Path) -> None:
     (config_copy / "plan.yaml").write_text("province: '04'\neras: [\n  - oops: {\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"plan\.yaml is not valid YAML at line \d+"):
+    with pytest.raises(ConfigError, match=r"plan\.yaml không phải YAML hợp lệ ở dòng \d+"):
         config.plan()
 
 
@@ -101,33 +101,33 @@ def test_wrong_type_names_the_key(config_copy: Path) -> None:
     message = str(info.value)
     assert "eras.yaml" in message
     assert "eras.2.rules.birth_deadline_days" in message
-    assert "integer" in message
+    assert "phải là số nguyên" in message
 
 
 def test_unknown_field_key_in_layout(config_copy: Path) -> None:
     path = config_copy / "layouts" / "birth" / "2006-2015.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("child.full_name", "child.nickname", 1))
-    with pytest.raises(ConfigError, match=r"'child\.nickname' is not a field key of a birth record"):
+    with pytest.raises(ConfigError, match=r"'child\.nickname' không phải mã trường của bản ghi birth"):
         config.layout("birth", "2006-2015")
 
 
 def test_layout_for_the_wrong_book_is_refused(config_copy: Path) -> None:
     other = config_copy / "layouts" / "death" / "2006-2015.yaml"
-    with pytest.raises(ConfigError, match="not birth/2006-2015"):
+    with pytest.raises(ConfigError, match="không phải birth/2006-2015"):
         config.layout("birth", "2006-2015", path=other)
 
 
 def test_unknown_era_and_type_say_what_exists() -> None:
-    with pytest.raises(ConfigError, match="use one of: 1976-1999"):
+    with pytest.raises(ConfigError, match="dùng một trong: 1976-1999"):
         config.era("1990s")
-    with pytest.raises(ConfigError, match="use one of: marriage, birth"):
+    with pytest.raises(ConfigError, match="dùng một trong: marriage, birth"):
         config.layout("adoption", "2016+")
 
 
 def test_plan_targets_must_add_up(config_copy: Path) -> None:
     path = config_copy / "plan.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("birth: 54652", "birth: 54000", 1))
-    with pytest.raises(ConfigError, match="targets_by_group must add up"):
+    with pytest.raises(ConfigError, match="tổng targets_by_group phải bằng target_records"):
         config.plan()
 
 
@@ -137,7 +137,7 @@ def test_duplicate_office_codes_are_refused(config_copy: Path) -> None:
     first, second = _two_communes()
     path.write_text(text.replace(f'"{second}"', f'"{first}"', 1), encoding="utf-8")
     config.clear_caches()
-    with pytest.raises(ConfigError, match="office codes must be unique"):
+    with pytest.raises(ConfigError, match="mã cơ quan không được trùng nhau"):
         config.offices()
 
 

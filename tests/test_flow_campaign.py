@@ -89,7 +89,7 @@ def test_manifest_books_of_other_offices_are_left_out(samples: Path) -> None:
     one = manifest["books"][0]["office"]
     books = campaign_books(samples, one, {one})
     assert books and {b.book.office for b in books} == {one}
-    with pytest.raises(InputError, match="holds no book of office 99999"):
+    with pytest.raises(InputError, match="không có sổ nào của cơ quan 99999"):
         campaign_books(samples, "99999", {"99999"})
 
 
@@ -144,7 +144,7 @@ def test_a_failed_book_stops_the_campaign_and_the_rerun_resumes_there(
     fake_reader(fail_on=f"{broken_era}_{broken_type}_")
     with pytest.raises(CampaignError, match=f"{broken_type} {broken_era}") as failure:
         run_campaign(_params(samples))
-    assert "run the campaign again" in str(failure.value)
+    assert "chạy lại đợt số hóa" in str(failure.value)
     with db.session_scope(database()) as session:
         status = {(b.era, str(b.book_type)): str(b.status) for b in session.scalars(select(Book))}
         failed = session.scalars(select(Batch).where(Batch.status == "failed")).all()
@@ -203,7 +203,7 @@ def test_cli_campaign_prints_the_books_in_order(
 def test_cli_campaign_refuses_an_unknown_office(flow_db: str, samples: Path) -> None:
     result = CliRunner().invoke(app, ["campaign", str(samples), "--office", "0"])
     assert result.exit_code == 6, result.output
-    assert "unknown office code" in result.output
+    assert "không có mã cơ quan" in result.output
 
 
 # --------------------------------------------------------------------------- real Tesseract

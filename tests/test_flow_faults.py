@@ -121,8 +121,8 @@ def test_a_database_gone_for_good_fails_clearly_leaves_no_partial_record_and_the
     with pytest.raises(DatabaseError) as failure:
         run_scan(_params(entry, files, root))
     message = str(failure.value)
-    assert "cannot use the database" in message and "127.0.0.1:9" in message
-    assert "start the database server" in message
+    assert "không dùng được cơ sở dữ liệu" in message and "127.0.0.1:9" in message
+    assert "khởi động máy chủ cơ sở dữ liệu" in message
     assert outage.failed >= 1 + DB_RETRIES  # the second page's save: tried, then retried DB_RETRIES times
 
     monkeypatch.setattr(flows.settings, "database", outage.real)
@@ -150,9 +150,11 @@ def test_cli_scan_with_the_database_unreachable_says_how_to_fix_it(
     result = CliRunner().invoke(app, ["scan", str(folder), *args])
     assert result.exit_code == DatabaseError.exit_code, result.output
     text = " ".join(result.output.split())
-    assert "cannot use the database" in text and "Traceback" not in text
+    assert "không dùng được cơ sở dữ liệu" in text and "Traceback" not in text
     campaign = CliRunner().invoke(app, ["campaign", str(root), "--office", "04"])
-    assert campaign.exit_code == DatabaseError.exit_code and "cannot use the database" in campaign.output
+    assert (
+        campaign.exit_code == DatabaseError.exit_code and "không dùng được cơ sở dữ liệu" in campaign.output
+    )
 
 
 # --------------------------------------------------------------------------- bad pages, real Tesseract
@@ -200,3 +202,4 @@ def test_rotated_pages_are_read_and_bad_ones_listed_by_status(
     table = CliRunner().invoke(app, ["status", "--office", entry["office"]])
     text = " ".join(table.output.split())
     assert "p0005.png" in text and "p0006.png" in text and "p0004.png" in text
+    assert "giống trang 1, không thêm lại" in text  # a page of the same book: not added again

@@ -64,7 +64,7 @@ def test_a_full_disk_leaves_no_half_written_report(
 
     monkeypatch.setattr(reports.render, "to_xlsx", no_space)
     out = tmp_path / "reports"
-    with pytest.raises(DataDirError, match="free some disk space"):
+    with pytest.raises(DataDirError, match="giải phóng dung lượng đĩa"):
         run_report(ReportParams(out_dir=out, office="04", kinds=["progress"], formats=["xlsx"], as_of=DAY))
     assert list(out.iterdir()) == []
     database().dispose()

@@ -92,11 +92,11 @@ def test_link_prints_a_summary_and_a_rerun_links_nothing(
 def test_unknown_office_says_which_codes_exist(runner: CliRunner, engine: Engine, book_id: int) -> None:
     result = runner.invoke(app, ["link", "--office", "01236"])
     assert result.exit_code == 6
-    assert "unknown office code '01236'" in result.output and "did you mean" in result.output
+    assert "không có mã cơ quan '01236'" in result.output and "có phải ý bạn là" in result.output
     assert "Traceback" not in result.output
 
 
 def test_database_not_initialised(runner: CliRunner) -> None:
     result = runner.invoke(app, ["link"])
     assert result.exit_code == 3
-    assert "not initialised" in result.output and "sohoa db upgrade" in result.output
+    assert "chưa được khởi tạo" in result.output and "sohoa db upgrade" in result.output

@@ -88,23 +88,23 @@ def test_only_supervisors_of_the_office_correct_only_decided_records_with_a_reas
     with session_scope(engine) as session:
         sup, lan, far = user(session, "sup"), user(session, "lan"), user(session, "far")
         change = {"child.full_name": "Nông Văn Ân"}
-        with pytest.raises(PermissionDenied, match="only a supervisor or an admin"):
+        with pytest.raises(PermissionDenied, match="chỉ giám sát viên hoặc quản trị viên"):
             correct_record(session, approved[0], lan, 2, change, "sai")
         with pytest.raises(NotFoundError):
             correct_record(session, approved[0], far, 2, change, "sai")  # another commune's supervisor
-        with pytest.raises(InputError, match="needs a reason"):
+        with pytest.raises(InputError, match="đính chính cần có lý do"):
             correct_record(session, approved[0], sup, 2, change, "   ")
-        with pytest.raises(StateError, match="only approved or loaded records"):
+        with pytest.raises(StateError, match="chỉ đính chính bản ghi đã duyệt hoặc đã nạp"):
             correct_record(session, approved[2], sup, 2, change, "sai")  # rejected
         with pytest.raises(RecordConflictError):
             correct_record(session, approved[0], sup, 1, change, "sai")  # the version before approval
-        with pytest.raises(InputError, match="is not a field"):
+        with pytest.raises(InputError, match="không phải trường của bản ghi"):
             correct_record(session, approved[0], sup, 2, {"nonsense": "x"}, "sai")
         same = correct_record(session, approved[0], sup, 2, {"child.full_name": "Nông Văn An"}, "sai")
         assert same.version == 2  # nothing changed: no new version
         book = get_book(session, record(session, approved[0]).book_id)
         staged = stage_page(session, book, BIRTHS[:1], page_no=2)
-        with pytest.raises(StateError, match="only approved or loaded records"):
+        with pytest.raises(StateError, match="chỉ đính chính bản ghi đã duyệt hoặc đã nạp"):
             correct_record(session, staged[0], sup, 1, change, "sai")
     with session_scope(engine) as session:
         assert not session.scalars(select(AuditLog).where(AuditLog.action == "correct")).all()
@@ -161,11 +161,11 @@ def test_spot_checks_only_by_supervisors_on_decided_records(engine: Engine, appr
             record_spot_check(session, approved[0], user(session, "lan"), "ok")
         with pytest.raises(NotFoundError):
             record_spot_check(session, approved[0], user(session, "far"), "ok")
-        with pytest.raises(InputError, match="unknown spot-check result"):
+        with pytest.raises(InputError, match="không có kết quả kiểm tra"):
             record_spot_check(session, approved[0], sup, "maybe")
-        with pytest.raises(InputError, match="what differs"):
+        with pytest.raises(InputError, match="ghi rõ chỗ khác với trang sổ"):
             record_spot_check(session, approved[0], sup, "error", "  ")
-        with pytest.raises(StateError, match="only approved or loaded"):
+        with pytest.raises(StateError, match="chỉ kiểm tra xác suất bản ghi đã duyệt hoặc đã nạp"):
             record_spot_check(session, approved[2], sup, "ok")
     with session_scope(engine) as session:
         assert latest_results(session, approved) == {}
@@ -177,5 +177,5 @@ def test_a_supervisor_does_not_spot_check_their_own_approval(engine: Engine, app
         book = get_book(session, record(session, approved[0]).book_id)
         [own] = stage_page(session, book, BIRTHS[:1], page_no=2)
         approve(session, own, sup, 1, now=T0)
-        with pytest.raises(PermissionDenied, match="someone else's look"):
+        with pytest.raises(PermissionDenied, match="phải do người khác làm"):
             record_spot_check(session, own, sup, "ok")

@@ -237,7 +237,7 @@ def test_release_by_holder_or_supervisor_only(engine: Engine, births: list[int])
     with session_scope(engine) as session:
         held = claim_next(session, user(session, "lan"), now=T0)
         assert held is not None
-        with pytest.raises(PermissionDenied, match="claimed by another reviewer"):
+        with pytest.raises(PermissionDenied, match="đang do người duyệt khác giữ"):
             release_claim(session, held.id, user(session, "minh"), now=T0)
         released = release_claim(session, held.id, user(session, "sup"), now=T0)
         assert released.state == RecordState.STAGED and released.claimed_by is None
@@ -257,7 +257,7 @@ def test_scope_other_office_is_not_found_supervisor_sees_sub_offices(
     with session_scope(engine) as session:
         other = user(session, "other")
         assert claim_next(session, other, now=T0) is None
-        with pytest.raises(NotFoundError, match=f"record {births[0]} not found"):
+        with pytest.raises(NotFoundError, match=f"không có bản ghi {births[0]}"):
             approve(session, births[0], other, 1, now=T0)
         with pytest.raises(NotFoundError):
             get_record(session, 10_000, user(session, "lan"))
@@ -268,11 +268,11 @@ def test_scope_other_office_is_not_found_supervisor_sees_sub_offices(
 
 def test_locked_accounts_and_operators_cannot_review(engine: Engine, births: list[int]) -> None:
     with session_scope(engine) as session:
-        with pytest.raises(PermissionDenied, match="cannot review"):
+        with pytest.raises(PermissionDenied, match="không được duyệt bản ghi"):
             claim_next(session, user(session, "op"), now=T0)
         lan = user(session, "lan")
         lan.locked = True
-        with pytest.raises(PermissionDenied, match="locked"):
+        with pytest.raises(PermissionDenied, match="đang bị khóa"):
             approve(session, births[0], lan, 1, now=T0)
 
 
@@ -323,7 +323,9 @@ def test_a_stale_edit_is_a_conflict_and_loses_nothing(engine: Engine, births: li
     with session_scope(engine) as session, pytest.raises(RecordConflictError) as caught:
         edit_fields(session, births[0], user(session, "minh"), 1, {"child.full_name": "Nông Văn Anh"})
     assert isinstance(caught.value, ConflictError)
-    assert "changed by lan (edit)" in str(caught.value) and "your version 1, now 2" in str(caught.value)
+    assert "đã bị sửa bởi lan (edit)" in str(caught.value) and "phiên bản của bạn 1, hiện là 2" in str(
+        caught.value
+    )
     assert (caught.value.expected, caught.value.current) == (1, 2)
     with session_scope(engine) as session:
         kept = record(session, births[0])
@@ -333,11 +335,11 @@ def test_a_stale_edit_is_a_conflict_and_loses_nothing(engine: Engine, births: li
 def test_edit_refuses_unknown_keys_and_records_held_by_others(engine: Engine, births: list[int]) -> None:
     with session_scope(engine) as session:
         lan, minh = user(session, "lan"), user(session, "minh")
-        with pytest.raises(InputError, match=r"bride\.full_name is not a field of a birth record"):
+        with pytest.raises(InputError, match=r"bride\.full_name không phải trường của bản ghi birth"):
             edit_fields(session, births[0], lan, 1, {"bride.full_name": "X"})
         held = claim_next(session, lan, now=T0)
         assert held is not None
-        with pytest.raises(ConflictError, match="being reviewed by lan"):
+        with pytest.raises(ConflictError, match="đang được lan duyệt"):
             edit_fields(session, held.id, minh, held.version, {"note": "x"}, now=T0)
         edited = edit_fields(session, held.id, lan, held.version, {"note": "đã kiểm tra"}, now=T0)
         assert edited.state == RecordState.IN_REVIEW  # editing keeps the claim
@@ -371,11 +373,11 @@ def test_approve_conflicts_and_states(engine: Engine, births: list[int]) -> None
     with session_scope(engine) as session:
         lan, minh = user(session, "lan"), user(session, "minh")
         approve(session, births[0], lan, 1, now=T0)
-        with pytest.raises(RecordConflictError, match="changed by lan \\(approve\\)"):
+        with pytest.raises(RecordConflictError, match="đã bị sửa bởi lan \\(approve\\)"):
             approve(session, births[0], minh, 1, now=T0)
-        with pytest.raises(StateError, match="is approved and can no longer be changed"):
+        with pytest.raises(StateError, match="trạng thái approved, không sửa ở đây được nữa"):
             reject(session, births[0], minh, 2, RejectReason.ILLEGIBLE, now=T0)
-        with pytest.raises(StateError, match="can no longer be changed"):
+        with pytest.raises(StateError, match="không sửa ở đây được nữa"):
             edit_fields(session, births[0], minh, 2, {"note": "x"}, now=T0)
     with session_scope(engine) as session:
         assert session.scalars(select(OfficialRecord)).one().record_id == births[0]

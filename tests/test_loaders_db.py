@@ -78,7 +78,7 @@ def test_unreachable_server_gives_a_useful_one_line_error() -> None:
     message = str(err.value)
     assert "127.0.0.1:1/x" in message
     assert "s3cret" not in message
-    assert "start the database server" in message and "SOHOA_DATABASE_URL" in message
+    assert "khởi động máy chủ cơ sở dữ liệu" in message and "SOHOA_DATABASE_URL" in message
     assert "\n" not in message
     assert err.value.exit_code == 3
     engine.dispose()
@@ -93,7 +93,7 @@ def test_upgrade_of_unreachable_server_is_a_database_error() -> None:
 
 def test_unopenable_sqlite_file_is_a_database_error(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'missing' / 'x.db'}")
-    with pytest.raises(DatabaseError, match="writable"):
+    with pytest.raises(DatabaseError, match="ghi được"):
         check_connection(engine)
 
 
@@ -101,7 +101,7 @@ def test_require_schema_on_a_fresh_database_says_to_upgrade(db_url: str) -> None
     engine = make_engine(db_url)
     with pytest.raises(DatabaseError) as err:
         require_schema(engine)
-    assert "not initialised — run `sohoa db upgrade`" in str(err.value)
+    assert "chưa được khởi tạo — chạy `sohoa db upgrade`" in str(err.value)
     upgrade(db_url)
     require_schema(engine)
     engine.dispose()

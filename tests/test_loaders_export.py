@@ -123,8 +123,8 @@ def test_a_full_disk_leaves_no_package_and_keeps_the_older_one(
     with pytest.raises(DataDirError) as caught, session_scope(engine) as session:
         export_book(session, book_id, out)
     message = str(caught.value)
-    assert f"the export package {out / PACKAGE} could not be written (No space left on device)" in message
-    assert "free space on the disk" in message and "run `sohoa load` again" in message
+    assert f"không ghi được gói dữ liệu {out / PACKAGE} (No space left on device)" in message
+    assert "giải phóng dung lượng đĩa" in message and "chạy lại `sohoa load`" in message
     assert sorted(p.name for p in out.iterdir()) == [PACKAGE]  # the half package is gone
     assert (out / PACKAGE / "manifest.json").read_bytes() == old_manifest
     with session_scope(engine) as session:
@@ -158,7 +158,7 @@ def test_permission_denied_says_to_make_the_folder_writable(
         raise PermissionError(errno.EACCES, "Permission denied", str(path))
 
     monkeypatch.setattr(export_module, "_write", denied)
-    writable = "writable for this user, or pass another --out"
+    writable = "cấp quyền ghi .* cho người dùng này, hoặc chọn --out khác"
     with pytest.raises(DataDirError, match=writable), session_scope(engine) as session:
         export_book(session, book_id, tmp_path / "out")
 
@@ -192,11 +192,11 @@ def test_names_boxes_and_config() -> None:
     assert record_box({"a": {"text": "x"}}) is None
     columns = {t: [{"field": "meta.row", "header": "STT"}] for t in BOOK_TYPES}
     assert ExportFile.model_validate({"book_types": columns})
-    with pytest.raises(ValueError, match="neither a field key of a birth record"):
+    with pytest.raises(ValueError, match="không phải mã trường của bản ghi birth"):
         ExportFile.model_validate(
             {"book_types": {**columns, "birth": [{"field": "bride.full_name", "header": "x"}]}}
         )
-    with pytest.raises(ValueError, match="missing for the book types"):
+    with pytest.raises(ValueError, match="thiếu cột cho các loại sổ"):
         ExportFile.model_validate({"book_types": {"birth": columns["birth"]}})
 
 

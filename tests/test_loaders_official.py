@@ -80,7 +80,7 @@ def test_load_covers_sub_offices_and_only_them(engine: Engine, reviewed: list[in
     with session_scope(engine) as session:
         assert load_approved(session, "01235", actor="loader").loaded == 0
         assert load_approved(session, "040", actor="loader").loaded == 2
-    with pytest.raises(NotFoundError, match="unknown office code '9999'"), session_scope(engine) as session:
+    with pytest.raises(NotFoundError, match="không có mã cơ quan '9999'"), session_scope(engine) as session:
         load_approved(session, "9999", actor="loader")
 
 
@@ -97,7 +97,7 @@ def test_approved_without_an_official_row_is_rebuilt_from_the_audit_trail(
     with session_scope(engine) as session:
         result = load_approved(session, "01234", actor="loader")
         assert result.loaded == 1 and len(result.problems) == 1
-        assert f"record {ids[1]} is approved, but no approval" in result.problems[0]
+        assert f"bản ghi {ids[1]} đã duyệt, nhưng nhật ký không có lần duyệt" in result.problems[0]
     with session_scope(engine) as session:
         rebuilt = session.scalars(select(OfficialRecord)).one()
         assert rebuilt.record_id == ids[0] and rebuilt.approved_by == lan_id

@@ -104,7 +104,7 @@ def test_a_hit_lists_its_records_and_spellings(engine: Engine, people: dict[str,
         assert hit.display_name == "Hoàng Thị Mai" and hit.birth_year == 1985
         assert hit.names == {"Hoàng Thị Mai", "Hoang Thi Mai"}
         assert [role for _, role in hit.records] == ["mother", "mother"]
-        with pytest.raises(InputError, match="two letters"):
+        with pytest.raises(InputError, match="ít nhất hai chữ cái"):
             search_persons(session, {"01234"}, " a ")
 
 
@@ -127,7 +127,7 @@ def test_a_person_of_another_office_cannot_be_chosen_by_number(
         mention = session.scalars(
             select(PersonMention).where(PersonMention.person_id == people["hung"])
         ).one()
-        with pytest.raises(NotFoundError, match=f"person {people['far']} not found"):
+        with pytest.raises(NotFoundError, match=f"không có người mang mã {people['far']}"):
             choose_person(session, mention.id, people["far"], lan)  # named only in commune 01235's records
         with pytest.raises(NotFoundError):
             choose_person(session, mention.id, 10_000, lan)

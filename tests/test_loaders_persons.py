@@ -246,7 +246,7 @@ def test_office_limits_what_is_linked_and_the_province_is_the_index(
         assert second.known_mentions == first.mentions and second.auto_links >= 20
     with (
         session_scope(session_engine) as session,
-        pytest.raises(NotFoundError, match="unknown office") as info,
+        pytest.raises(NotFoundError, match="không có mã cơ quan") as info,
     ):
         link_office(session, "99999x", actor="linker")
     assert info.value.hint

@@ -59,7 +59,7 @@ def test_volume_1_01_and_001_are_one_book(engine: Engine, offices: list[ConfigOf
         lettered = register_book(session, "01234", "birth", "2016+", "2a")
         assert register_book(session, "01234", "birth", "2016+", " 2A").id == lettered.id
         assert (first.volume, lettered.volume) == ("01", "2A")
-        with pytest.raises(InputError, match="volume"):
+        with pytest.raises(InputError, match="quyển số"):
             register_book(session, "01234", "birth", "2016+", "   ")
     with session_scope(engine) as session:
         assert session.scalar(select(func.count()).select_from(Book)) == 2

@@ -145,7 +145,7 @@ def test_a_new_row_of_a_staged_page_is_added(engine: Engine, book_id: int) -> No
     [
         ({"era": "2016+"}, "era"),
         ({"book_type": "death"}, "book_type"),
-        ({"row": None}, "row number"),
+        ({"row": None}, "không có số dòng hợp lệ"),
         ({"fields": "nope"}, "fields"),
     ],
 )
@@ -164,12 +164,12 @@ def test_records_that_do_not_fit_the_book_are_refused(
 def test_duplicate_rows_and_quarantined_pages_are_refused(engine: Engine, book_id: int) -> None:
     records = _ocr(ROWS)
     records[1]["row"] = records[0]["row"]
-    with pytest.raises(InputError, match="same row"), session_scope(engine) as session:
+    with pytest.raises(InputError, match="cùng một dòng"), session_scope(engine) as session:
         stage_records(session, _page(session, book_id), records, actor="t")
     with session_scope(engine) as session:
         page = _page(session, book_id)
         page.status = PageStatus.QUARANTINED
         page.quarantine_reason = "blank page"
-    with pytest.raises(StateError, match="quarantined") as info, session_scope(engine) as session:
+    with pytest.raises(StateError, match="đang bị cách ly") as info, session_scope(engine) as session:
         stage_records(session, _page(session, book_id), _ocr(ROWS), actor="t")
-    assert info.value.hint and "rescan" in info.value.hint
+    assert info.value.hint and "quét lại trang" in info.value.hint

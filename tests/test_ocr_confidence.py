@@ -146,10 +146,10 @@ def test_table_yaml_round_trip_and_errors(tmp_path: Path) -> None:
     assert again.cut == 0.97 and again.meta["seeds"] == "7001-7002"
     assert again("date/valid", 0.96) == 0.998
     path.write_text("groups: [1, 2")
-    with pytest.raises(ConfigError, match="malformed") as info:
+    with pytest.raises(ConfigError, match="sai định dạng") as info:
         load_table(path)
     assert "fit_ocr_calibration" in (info.value.hint or "")
-    with pytest.raises(ConfigError, match="cannot be read"):
+    with pytest.raises(ConfigError, match="không đọc được tệp hiệu chỉnh OCR"):
         load_table(tmp_path / "missing.yaml")
 
 
@@ -166,7 +166,7 @@ def test_a_missing_calibration_file_says_how_to_fix(tmp_path: Path, monkeypatch:
     monkeypatch.setattr(confidence, "calibration_path", lambda: tmp_path / "nope.yaml")
     confidence.reset()
     try:
-        with pytest.raises(ConfigError, match="missing") as info:
+        with pytest.raises(ConfigError, match="thiếu tệp hiệu chỉnh OCR") as info:
             field_confidence("An", 0.9, "name", "child.full_name")
         assert "fit_ocr_calibration" in (info.value.hint or "")
     finally:

@@ -115,7 +115,7 @@ def test_bad_arguments() -> None:
 
 def test_every_engine_is_an_ocr_engine() -> None:
     assert isinstance(FakeEngine(), OcrEngine)
-    with pytest.raises(EngineUnavailable, match="unknown OCR engine"):
+    with pytest.raises(EngineUnavailable, match="không có bộ đọc OCR"):
         make_engine("easyocr")
 
 
@@ -153,7 +153,7 @@ def test_find_tessdata_honours_tessdata_prefix(tmp_path: Path, monkeypatch: pyte
 def test_find_tessdata_says_how_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TESSDATA_PREFIX", str(tmp_path))
     monkeypatch.setattr(engine_base, "_SEARCH", ())
-    with pytest.raises(EngineUnavailable, match="not found") as info:
+    with pytest.raises(EngineUnavailable, match="không tìm thấy mô hình Tesseract") as info:
         find_tessdata("vie")
     assert "tesseract-ocr-vie" in str(info.value) and "TESSDATA_PREFIX" in str(info.value)
 

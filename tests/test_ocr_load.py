@@ -177,7 +177,7 @@ def _refused(path: Path, reason: str, **kw: object) -> PageImageError:
 def test_zero_bytes(tmp_path: Path) -> None:
     (tmp_path / "p.png").write_bytes(b"")
     err = _refused(tmp_path / "p.png", "empty")
-    assert "0 bytes" in str(err)
+    assert "0 byte" in str(err) and "tệp rỗng" in str(err)
 
 
 def test_truncated_png(tmp_path: Path) -> None:
@@ -204,7 +204,7 @@ def test_truncated_jpeg_and_tiff(tmp_path: Path) -> None:
 def test_text_file_named_jpg(tmp_path: Path) -> None:
     (tmp_path / "scan.jpg").write_text("this is not an image\n", encoding="utf-8")
     err = _refused(tmp_path / "scan.jpg", "unsupported")
-    assert "text file" in str(err) and "PNG" in str(err)
+    assert "tệp văn bản" in str(err) and "PNG" in str(err)
 
 
 def test_other_formats_are_unsupported(tmp_path: Path) -> None:
@@ -228,7 +228,7 @@ def test_30000_by_30000_png_refused_before_decoding(tmp_path: Path, monkeypatch:
     monkeypatch.setattr(ImageFile.ImageFile, "load", no_decoding)
     err = _refused(path, "too_large")
     # decoding would have failed as corrupt (there is almost no pixel data): the size check came first
-    assert "30000×30000" in str(err) and "900 megapixels" in str(err)
+    assert "30000×30000" in str(err) and "900 megapixel" in str(err)
 
 
 def test_pixel_limit_is_configurable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -250,7 +250,7 @@ def test_pil_own_bomb_check_becomes_ours(tmp_path: Path, monkeypatch: pytest.Mon
 def test_pdf_with_no_pages(tmp_path: Path) -> None:
     _pdf(tmp_path / "empty.pdf", [])
     err = _refused(tmp_path / "empty.pdf", "no_pages")
-    assert "no pages" in str(err)
+    assert "không có trang nào" in str(err)
 
 
 def test_handwritten_pdf_with_no_pages(tmp_path: Path) -> None:

@@ -590,7 +590,7 @@ def test_cli_formats(
     bad = runner.invoke(app, ["report", "progress", "--era", "1900"])
     assert bad.exit_code == 2 and "1900" in bad.output
     unknown = runner.invoke(app, ["report", "quality", "--office", "0126"])
-    assert unknown.exit_code == 6 and "did you mean" in unknown.output
+    assert unknown.exit_code == 6 and "có phải ý bạn là" in unknown.output
     bad_day = runner.invoke(app, ["report", "progress", "--as-of", "31/03/2026"])
     assert bad_day.exit_code == 5 and "YYYY-MM-DD" in bad_day.output
     view = runner.invoke(app, ["report", "vital", "--format", "csv", "--view", "divorces"])

@@ -154,7 +154,7 @@ def _report() -> Report:
 def test_csv_quotes_and_view_lookup() -> None:
     report = _report()
     assert to_csv(report.primary) == 'a,n\n"x,y",3\n'
-    with pytest.raises(InputError, match="no view 'nope'"):
+    with pytest.raises(InputError, match="không có dạng xem 'nope'"):
         report.view("nope")
 
 

@@ -554,7 +554,7 @@ def test_users_cli_adds_lists_locks_and_sets_passwords(
         ["users", "add", "mai", "--office", "01774", "--role", "reviewer", "--password-stdin"],
         input="ngan\n",
     )
-    assert short.exit_code == 5 and "too short" in short.output
+    assert short.exit_code == 5 and "mật khẩu quá ngắn" in short.output
     assert runner.invoke(cli, ["users", "lock", "hoa"]).exit_code == 0
     listed = runner.invoke(cli, ["users", "list"])
     assert "hoa" in listed.output and "locked" in listed.output
@@ -750,4 +750,4 @@ def test_operator_scan_of_a_server_folder_runs_the_scan_flow(
         reasons = sorted(str(p.quarantine_reason) for p in pages)
     # a ruled page with no writing is blank; a text file named .png is refused: both listed with the reason
     assert reasons[0].startswith("blank") and reasons[1].startswith("unsupported"), reasons
-    assert page.count("bị cách ly") == 2 and "is a text file" in page
+    assert page.count("bị cách ly") == 2 and "là một tệp văn bản" in page

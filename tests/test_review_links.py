@@ -94,11 +94,11 @@ def test_the_loaders_refuse_with_the_rule_of_field_edits(engine: Engine, data: d
     _set_state(engine, rid, RecordState.IN_REVIEW, holder="minh")
     with session_scope(engine) as session:
         lan = get_user(session, "lan")
-        with pytest.raises(ConflictError, match="being reviewed by minh"):
+        with pytest.raises(ConflictError, match="đang được minh duyệt"):
             confirm_link(session, data["link"], lan)
         with pytest.raises(ConflictError):
             choose_person(session, data["mention"], data["person"], lan)
     _set_state(engine, rid, RecordState.LOADED)
-    with session_scope(engine) as session, pytest.raises(StateError, match="can no longer be changed"):
+    with session_scope(engine) as session, pytest.raises(StateError, match="không sửa ở đây được nữa"):
         reject_link(session, data["link"], get_user(session, "sup"))
     _unchanged(engine, data)

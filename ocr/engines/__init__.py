@@ -32,7 +32,9 @@ def make_engine(name: str = "tesserocr", **options: object) -> OcrEngine:
         from ocr.engines.pytesseract_engine import PytesseractEngine
 
         return PytesseractEngine(**options)  # type: ignore[arg-type]
-    raise EngineUnavailable(f"unknown OCR engine {name!r}", hint=f"use one of: {', '.join(ENGINE_NAMES)}")
+    raise EngineUnavailable(
+        f"không có bộ đọc OCR {name!r}", hint=f"dùng một trong: {', '.join(ENGINE_NAMES)}"
+    )
 
 
 __all__ = [

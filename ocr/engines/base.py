@@ -245,9 +245,9 @@ def find_tessdata(lang: str = "vie") -> Path:
     for folder in candidates:
         if all((folder / f"{part}.traineddata").is_file() for part in needed):
             return folder
-    looked = ", ".join(str(c) for c in candidates) or "nowhere"
+    looked = ", ".join(str(c) for c in candidates) or "không nơi nào"
     raise EngineUnavailable(
-        f"the Tesseract model {lang!r} was not found (looked in {looked})",
-        hint="install it (apt-get install tesseract-ocr-vie) or set TESSDATA_PREFIX to the folder "
-        "holding vie.traineddata",
+        f"không tìm thấy mô hình Tesseract {lang!r} (đã tìm ở {looked})",
+        hint="cài mô hình (apt-get install tesseract-ocr-vie) hoặc đặt TESSDATA_PREFIX là thư mục "
+        "chứa vie.traineddata",
     )

@@ -51,8 +51,8 @@ class PytesseractEngine(OcrEngine):
             pytesseract.get_tesseract_version()
         except pytesseract.TesseractNotFoundError:
             raise EngineUnavailable(
-                "the tesseract program is not installed or not on PATH",
-                hint="apt-get install tesseract-ocr tesseract-ocr-vie",
+                "chưa cài chương trình tesseract hoặc nó không có trong PATH",
+                hint="cài bằng apt-get install tesseract-ocr tesseract-ocr-vie",
             ) from None
         self.lang = lang
         self.datapath = str(datapath) if datapath is not None else str(find_tessdata(lang))
@@ -77,9 +77,11 @@ class PytesseractEngine(OcrEngine):
                 timeout=self.timeout,
             )
         except RuntimeError as exc:  # pytesseract raises RuntimeError on timeout
-            raise OcrEngineError(f"tesseract took longer than {self.timeout} s on a crop ({exc})") from None
+            raise OcrEngineError(
+                f"tesseract chạy quá {self.timeout} giây trên một vùng cắt ({exc})"
+            ) from None
         except pytesseract.TesseractError as exc:
-            raise OcrEngineError(f"tesseract failed on a crop: {exc}") from None
+            raise OcrEngineError(f"tesseract bị lỗi trên một vùng cắt: {exc}") from None
         words: list[Word] = []
         lines: dict[tuple[int, int, int], list[str]] = {}
         for i, raw in enumerate(data.get("text", [])):

@@ -58,7 +58,7 @@ def _api(lang: str, datapath: str, dpi: int) -> Any:
             import tesserocr
         except ImportError as exc:
             raise EngineUnavailable(
-                f"tesserocr cannot be imported ({exc})", hint="install the project's dependencies (make venv)"
+                f"không nạp được tesserocr ({exc})", hint="cài các thư viện của dự án (make venv)"
             ) from None
         try:
             api = tesserocr.PyTessBaseAPI(
@@ -66,8 +66,8 @@ def _api(lang: str, datapath: str, dpi: int) -> Any:
             )
         except RuntimeError as exc:
             raise EngineUnavailable(
-                f"Tesseract cannot load the {lang!r} model from {datapath} ({exc})",
-                hint="reinstall tesseract-ocr-vie or set TESSDATA_PREFIX",
+                f"Tesseract không nạp được mô hình {lang!r} từ {datapath} ({exc})",
+                hint="cài lại tesseract-ocr-vie hoặc đặt TESSDATA_PREFIX",
             ) from None
         api.SetVariable("user_defined_dpi", str(dpi))
         _local.apis[key] = api
@@ -129,7 +129,7 @@ class TesserocrEngine(OcrEngine):
             api.SetImageBytes(gray.tobytes(), width, height, 1, width)
             api.SetSourceResolution(self.dpi)
             if not api.Recognize():
-                raise OcrEngineError(f"Tesseract failed on a {width}×{height} crop")
+                raise OcrEngineError(f"Tesseract bị lỗi trên vùng cắt {width}×{height}")
             text = _text_or_empty(api.GetUTF8Text)
             words: list[Word] = []
             level = tesserocr.RIL.WORD
@@ -144,7 +144,7 @@ class TesserocrEngine(OcrEngine):
                     conf = item.Confidence(level) / 100.0
                     words.append(Word(clean_text([word], "word"), conf, (x0, y0, x1 - x0, y1 - y0)))
         except RuntimeError as exc:
-            raise OcrEngineError(f"Tesseract failed on a {width}×{height} crop: {exc}") from None
+            raise OcrEngineError(f"Tesseract bị lỗi trên vùng cắt {width}×{height}: {exc}") from None
         finally:
             api.Clear()
         return clean_text(text.splitlines(), mode), words

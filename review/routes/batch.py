@@ -36,7 +36,7 @@ MAX_ITEMS = 300
 def _book(db: Session, book_id: int, user: User) -> Book:
     book = db.get(Book, book_id)
     if book is None or not sees_office(db, user, book.office_code):
-        raise NotFoundError(f"book {book_id} not found", hint="you see only the books of your office")
+        raise NotFoundError(f"không có sổ {book_id}", hint="bạn chỉ thấy sổ của cơ quan mình")
     return book
 
 
@@ -63,7 +63,7 @@ def batch_page(
     items = []
     if field:
         if not is_valid_key(field, str(book.book_type)):
-            raise NotFoundError(f"{field!r} is not a field of this book")
+            raise NotFoundError(f"{field!r} không phải trường của sổ này")
         for record in review_views.doubtful_records(db, book.id, field, below)[:MAX_ITEMS]:
             entry = record.fields.get(field) or {}
             items.append(
@@ -104,7 +104,7 @@ def batch_save(
     book = _book(db, book_id, user)
     field = text_field(form, "field")
     if not is_valid_key(field, str(book.book_type)):
-        raise InputError(f"{field!r} is not a field of this book", hint="pick a field from the list")
+        raise InputError(f"{field!r} không phải trường của sổ này", hint="chọn một trường trong danh sách")
     saved, problems = 0, []
     for name, value in form.multi_items():
         if not name.startswith("v:") or not isinstance(value, str):

@@ -26,7 +26,7 @@ def _frame(page: Page) -> int:
 def page_image(page_id: PathId, user: UserDep, db: DbDep) -> Response:
     page = db.get(Page, page_id)
     if page is None or not sees_office(db, user, page.book.office_code):
-        raise NotFoundError(f"page {page_id} not found")
+        raise NotFoundError(f"không có trang {page_id}")
     data = images.page_jpeg(page.image_path, _frame(page))
     return Response(data, media_type="image/jpeg", headers={"Cache-Control": CACHE})
 
@@ -37,6 +37,6 @@ def field_crop(record_id: PathId, key: str, user: UserDep, db: DbDep) -> Respons
     entry = record.fields.get(key) if key in record.fields else None
     bbox = images.valid_bbox(entry.get("bbox")) if isinstance(entry, dict) else None
     if bbox is None:
-        raise NotFoundError(f"record {record_id} has no box for {key!r}")
+        raise NotFoundError(f"bản ghi {record_id} không có khung cho {key!r}")
     data = images.crop_png(record.page.image_path, _frame(record.page), bbox)
     return Response(data, media_type="image/png", headers={"Cache-Control": CACHE})

@@ -70,7 +70,8 @@ def page_files(folder: Path, root: Path | None = None) -> list[Path]:
     )
     if not files:
         raise InputError(
-            f"{folder.name} holds no page images", hint="put the PNG, JPEG, TIFF or PDF scans there"
+            f"thư mục {folder.name} không có ảnh trang nào",
+            hint="chép các bản quét PNG, JPEG, TIFF hoặc PDF vào đó",
         )
     return files
 
@@ -107,7 +108,7 @@ def books_page(request: Request, user: StaffDep, db: DbDep) -> Response:
 def register(request: Request, form: FormDep, user: StaffDep, db: DbDep) -> Response:
     office = text_field(form, "office")
     if not sees_office(db, user, office):
-        raise NotFoundError(f"unknown office {office!r}", hint="pick one of your offices")
+        raise NotFoundError(f"không có cơ quan {office!r}", hint="chọn một cơ quan của bạn")
     book = registry.register_book(
         db,
         office,
@@ -229,12 +230,13 @@ def start_scan(
     names = scan_folders(root)
     if root is None or chosen not in names:
         raise InputError(
-            "pick one of the listed scan folders", hint="ask the administrator to set SOHOA_SCAN_ROOT"
+            "hãy chọn một thư mục bản quét trong danh sách", hint="đề nghị quản trị viên đặt SOHOA_SCAN_ROOT"
         )
     folder = root / names[names.index(chosen)]  # the server's own name, not the posted one
     if not inside(folder, root):  # a link changed since the listing
         raise InputError(
-            "pick one of the listed scan folders", hint="a link out of SOHOA_SCAN_ROOT is refused"
+            "hãy chọn một thư mục bản quét trong danh sách",
+            hint="không nhận liên kết trỏ ra ngoài SOHOA_SCAN_ROOT",
         )
     files = page_files(folder, root)
     if not _start(book, files, str(folder), user.username):

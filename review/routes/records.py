@@ -303,7 +303,7 @@ def record_action(
     changes = _changes(form)
     reason, note = text_field(form, "reason"), text_field(form, "note").strip()
     if version is None:
-        raise InputError("the form lost the record's version", hint="reload the record")
+        raise InputError("biểu mẫu bị mất phiên bản của bản ghi", hint="tải lại bản ghi")
     try:
         if action == "skip":
             _skip(request, db, user, get_record(db, record_id, user))
@@ -429,7 +429,7 @@ def _record_of_link(db: Session, link_id: int) -> int:
     link = db.get(Link, link_id)
     mention = db.get(PersonMention, link.mention_id) if link is not None else None
     if mention is None:
-        raise NotFoundError(f"link {link_id} not found")
+        raise NotFoundError(f"không có liên kết {link_id}")
     return mention.record_id
 
 
@@ -444,7 +444,7 @@ def decide_link(
     record_id = _record_of_link(db, link_id)
     decide = {"confirm": confirm_link, "reject": reject_link}.get(decision)
     if decide is None:
-        raise NotFoundError(f"unknown decision {decision!r}")
+        raise NotFoundError(f"không có quyết định {decision!r}")
     try:
         decide(db, link_id, user)
     except StateError as exc:
@@ -476,11 +476,11 @@ def choose_other_person(
 ) -> Response:
     mention = db.get(PersonMention, mention_id)
     if mention is None:
-        raise NotFoundError(f"mention {mention_id} not found")
+        raise NotFoundError(f"không có lần nhắc tên {mention_id}")
     get_record(db, mention.record_id, user)
     person_id = int_field(form, "person_id")
     if person_id is None:
-        raise InputError("no person number given", hint="type the number of the person (Mã người)")
+        raise InputError("chưa nhập mã người", hint="nhập mã của người đó (Mã người)")
     try:
         choose_person(db, mention_id, person_id, user)
     except StateError as exc:

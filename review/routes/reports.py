@@ -54,21 +54,23 @@ def _scope(db: Session, user: User, office: str | None, era: str | None) -> Scop
     offices they do not work for.
     """
     if era is not None and era not in era_ids():
-        raise NotFoundError(f"unknown era {era!r}", hint=f"choose one of {', '.join(era_ids())}")
+        raise NotFoundError(f"không có giai đoạn {era!r}", hint=f"chọn một trong: {', '.join(era_ids())}")
     code = office or user.office_code
     if user.role not in OVERSEER_ROLES:
         if user.office_code is None or code != user.office_code:
-            raise NotFoundError(f"office {code} not found", hint="you see the reports of your own office")
+            raise NotFoundError(f"không có cơ quan {code}", hint="bạn chỉ xem được báo cáo của cơ quan mình")
         if db.scalar(select(Office.code).where(Office.parent_code == code).limit(1)) is not None:
             raise Forbidden()
     elif code is not None and not sees_office(db, user, code):
-        raise NotFoundError(f"office {code} not found", hint="you see the reports of your offices")
+        raise NotFoundError(
+            f"không có cơ quan {code}", hint="bạn chỉ xem được báo cáo của các cơ quan mình phụ trách"
+        )
     return Scope(office=code, era=era)
 
 
 def _build(db: Session, user: User, kind: str, office: str | None, era: str | None) -> Report:
     if kind not in REPORT_KINDS:
-        raise NotFoundError(f"unknown report {kind!r}", hint="choose progress, quality or vital")
+        raise NotFoundError(f"không có báo cáo {kind!r}", hint="chọn progress, quality hoặc vital")
     scope = _scope(db, user, office, era)
     chosen: ReportKind = kind  # type: ignore[assignment]
     return build_report(db, chosen, scope)

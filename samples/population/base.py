@@ -454,7 +454,9 @@ class _Geo:
             for c in d.communes:
                 self.communes[c.code] = _Commune(c.code, c.name, c.kind, d.code, d.name, d.kind)
         if not self.communes:
-            raise ConfigError("configs/offices.yaml lists no commune", hint="add the province's communes")
+            raise ConfigError(
+                "configs/offices.yaml không có xã, phường nào", hint="thêm các xã, phường của tỉnh"
+            )
         self.cccd_code = f"{int(prov.code):03d}" if prov.code.isdigit() else "004"
         self._hamlets: dict[str, tuple[str, ...]] = {}
 
@@ -549,7 +551,9 @@ class _Eras:
         i = bisect.bisect_right(self.starts, day) - 1
         if i >= 0 and self.table[i].start <= day <= self.table[i].end:
             return self.table[i]
-        raise ConfigError(f"no era contains the date {day.isoformat()}", hint="check configs/eras.yaml")
+        raise ConfigError(
+            f"không giai đoạn nào chứa ngày {day.isoformat()}", hint="kiểm tra configs/eras.yaml"
+        )
 
 
 def _legal_age_date(eras: _Eras, person: Person, day: dt.date) -> dt.date:
@@ -584,5 +588,5 @@ class _CommuneRun:
 
 def _check(book_type: str, era: str) -> None:
     if book_type not in BOOK_TYPES:
-        raise ConfigError(f"unknown book type {book_type!r}", hint=f"use one of: {', '.join(BOOK_TYPES)}")
+        raise ConfigError(f"không có loại sổ {book_type!r}", hint=f"dùng một trong: {', '.join(BOOK_TYPES)}")
     config.era(era)

@@ -89,8 +89,8 @@ class Population:
         todo = [c for c in self._order if c not in done]
         if not todo:
             raise ConfigError(
-                "every commune of the province is already simulated",
-                hint="ask for fewer or smaller books, or raise the scale of the communes",
+                "mọi xã, phường của tỉnh đều đã được mô phỏng",
+                hint="yêu cầu ít sổ hơn hoặc sổ nhỏ hơn, hoặc tăng quy mô của các xã",
             )
         unknown = set(boosts or {}) - set(RARE_BOOK_TYPES)
         if unknown or scale <= 0:
@@ -105,9 +105,7 @@ class Population:
     # ------------------------------------------------------------------ ids
     def _new_person_id(self) -> str:
         if self._next_person > 9_999_999:
-            raise ConfigError(
-                "more than 9,999,999 simulated persons", hint="simulate fewer or smaller communes"
-            )
+            raise ConfigError("quá 9.999.999 người được mô phỏng", hint="mô phỏng ít xã hơn hoặc xã nhỏ hơn")
         pid = f"P{self._next_person:07d}"
         self._next_person += 1
         return pid
@@ -257,8 +255,8 @@ def _ensure(pop: Population, book_type: str, era: str, count: int, records_per_b
     info = next(e for e in pop.eras.table if e.id == era)
     if info.end < pop.start or info.start > pop.end:
         raise ConfigError(
-            f"era {era} lies outside the simulated years {pop.start.year}-{pop.end.year}",
-            hint="simulate with start_year/end_year covering the era",
+            f"giai đoạn {era} nằm ngoài các năm được mô phỏng {pop.start.year}-{pop.end.year}",
+            hint="mô phỏng với start_year/end_year bao trùm giai đoạn đó",
         )
     rare = book_type in RARE_BOOK_TYPES
     largest = _units(book_type, MAX_SCALE, MAX_BOOST) if rare else 2 * MAX_SCALE
@@ -277,8 +275,8 @@ def _ensure(pop: Population, book_type: str, era: str, count: int, records_per_b
         else:
             pop.add_commune(scale=min(largest, max(0.5, need)))
     raise ConfigError(
-        f"could not simulate enough {book_type} records of era {era} for {count} books of {records_per_book}",
-        hint="ask for fewer records per book",
+        f"không mô phỏng đủ bản ghi {book_type} của giai đoạn {era} cho {count} sổ, mỗi sổ {records_per_book} bản ghi",
+        hint="yêu cầu ít bản ghi hơn cho mỗi sổ",
     )
 
 
@@ -349,7 +347,7 @@ def draw_books(
                 order.append(office)
                 progressed = True
         if not progressed:  # cannot happen after _ensure
-            raise ConfigError("not enough records to draw the books", hint="report this as a bug")
+            raise ConfigError("không đủ bản ghi để tạo các sổ", hint="hãy báo lỗi này cho nhóm phát triển")
     books: list[SampleBook] = []
     runs: dict[str, list[list[int]]] = {}
     for office, n in sorted(taken.items()):

@@ -57,12 +57,12 @@ def font_path(family: str) -> Path:
         path = FONT_DIR / FAMILIES[family].file
     except KeyError:
         raise ConfigError(
-            f"unknown sample font family {family!r}", hint=f"use one of: {', '.join(FAMILIES)}"
+            f"không có họ phông mẫu {family!r}", hint=f"dùng một trong: {', '.join(FAMILIES)}"
         ) from None
     if not path.exists():
         raise ConfigError(
-            f"sample font {path} is missing",
-            hint="restore samples/fonts/ or run samples/fonts/build_fonts.py",
+            f"thiếu phông mẫu {path}",
+            hint="khôi phục samples/fonts/ hoặc chạy samples/fonts/build_fonts.py",
         )
     return path
 

@@ -110,10 +110,11 @@ def render_page(spec: PageSpec) -> RenderedPage:
     """Draw, compose and damage one page."""
     layout = spec.layout
     if not spec.records:
-        raise InputError("a page needs at least one record", hint="pass the records the page holds")
+        raise InputError("trang cần ít nhất một bản ghi", hint="truyền các bản ghi có trên trang")
     if layout.kind == "form" and len(spec.records) != 1:
         raise InputError(
-            f"a form page holds one record, not {len(spec.records)}", hint="render one page per record"
+            f"trang tờ khai chỉ chứa một bản ghi, không phải {len(spec.records)}",
+            hint="mỗi bản ghi vẽ một trang",
         )
     draw_seq, damage_seq = np.random.SeedSequence(list(spec.seed)).spawn(2)
     rng, drng = np.random.default_rng(draw_seq), np.random.default_rng(damage_seq)
