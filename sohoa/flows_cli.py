@@ -122,13 +122,17 @@ def check_book_kind(book_type: str, era: str) -> None:
 
 def check_office(office: str) -> None:
     """Fail fast, before the flow and Prefect's server start: the schema is at head and the office exists
-    (:class:`NotFoundError` with the closest codes otherwise)."""
+    (:class:`NotFoundError` with the closest codes otherwise). A database just made by ``sohoa db upgrade``
+    holds no offices yet: they are loaded from ``configs/offices.yaml`` first (:func:`flows.settings.ensure_office`,
+    as ``scan``, ``campaign`` and ``report`` do), so ``sohoa load`` works on it too."""
+    from flows.settings import ensure_office
     from loaders import db, registry
 
     engine = db.make_engine(db.database_url())
     try:
         db.require_schema(engine)
         with db.session_scope(engine) as session:
+            ensure_office(session, office)
             registry.get_office(session, office)
     finally:
         engine.dispose()
@@ -200,6 +204,8 @@ def run_status_cli(*, office: str | None, as_json: bool) -> None:
         for q in r["quarantined"]:
             out.print(f"[yellow]cách ly[/] sổ {r['book_id']} trang {q['page']} ({q['image']}): {q['reason']}")
         for d in r["duplicates"]:
-            out.print(
-                f"[yellow]trùng[/] sổ {r['book_id']}: {d['file']} giống trang {d['same_as_page']}, không thêm lại"
-            )
+            if d.get("same_as_book") not in (None, r["book_id"]):  # a page of another book: kept, quarantined
+                what = f"giống trang {d['same_as_page']} của sổ {d['same_as_book']}, đã cách ly"
+            else:
+                what = f"giống trang {d['same_as_page']}, không thêm lại"
+            out.print(f"[yellow]trùng[/] sổ {r['book_id']}: {d['file']} {what}")

@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from flows.load import LoadParams, database_trouble, run_load
 from loaders import export as export_module
 from loaders.approval import approve
-from loaders.db import ENV_URL, session_scope
-from loaders.models import Record, RecordState
+from loaders.db import ENV_URL, make_engine, session_scope, upgrade
+from loaders.models import Office, Record, RecordState
 from sohoa.cli import app
 from sohoa.errors import DataDirError
 
@@ -87,11 +87,26 @@ def test_cli_load_prints_a_summary(engine: Engine, approved: str, tmp_path: Path
 def test_cli_load_refuses_an_unknown_office(approved: str, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["load", "--office", "01243", "--out", str(tmp_path / "out")])
     assert result.exit_code == 6
-    assert (
-        "unknown office code '01243'" in result.output
-        and "did you mean" in result.output
-        and "01234" in result.output
-    )
+    # the offices of configs/offices.yaml are loaded first (ensure_office): the closest codes come from them
+    assert "không có mã cơ quan '01243'" in result.output and "có phải ý bạn là" in result.output
+
+
+def test_cli_load_right_after_db_upgrade_loads_the_offices(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database just made by ``sohoa db upgrade`` holds no offices: ``load`` loads configs/offices.yaml
+    itself (as ``scan``, ``campaign`` and ``report`` do) instead of saying there are none."""
+    upgrade(db_url)
+    monkeypatch.setenv(ENV_URL, db_url)
+    result = CliRunner().invoke(app, ["load", "--office", "01481", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "Đã nạp 0 bản ghi" in " ".join(result.output.split())
+    engine = make_engine(db_url)
+    try:
+        with session_scope(engine) as session:
+            assert session.get(Office, "01481") is not None
+    finally:
+        engine.dispose()
 
 
 class _State:

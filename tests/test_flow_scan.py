@@ -233,6 +233,12 @@ def test_the_same_pages_under_another_volume_are_one_book_or_quarantined_duplica
             f"của sổ {first['book_id']} (Sổ đăng ký khai sinh, giai đoạn 2006-2015, quyển 01" in q["reason"]
         )
     assert _records_by_book() == {first["book_id"]: len(truth)}  # no record staged twice
+    status = CliRunner().invoke(app, ["status", "--office", book["office"]])
+    assert status.exit_code == 0, status.output
+    shown = " ".join(status.output.split())
+    assert f"sổ {copied['book_id']}:" in shown  # a page of another book: named, and said to be quarantined
+    assert f"giống trang 1 của sổ {first['book_id']}, đã cách ly" in shown
+    assert "không thêm lại" not in shown
 
     listed = CliRunner().invoke(app, ["pages", "list", "--book", str(copied["book_id"]), "--json"])
     assert listed.exit_code == 0, listed.output
