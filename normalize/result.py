@@ -119,7 +119,10 @@ ISSUE_CATALOGUE: Final[dict[str, tuple[Severity, str]]] = {
     # numbers and identity documents
     "number_invalid": ("warning", "“{text}” không phải là số."),
     "number_ocr_fixed": ("warning", "Đã sửa ký tự nhận dạng nhầm trong số: “{before}” → “{after}”."),
-    "id_length": ("error", "Số giấy tờ “{text}” có {length} chữ số (CMND 9 số, CCCD/định danh 12 số)."),
+    "id_length": (
+        "error",
+        "Số giấy tờ “{text}” có {length} chữ số (CMND 9 số, CCCD/định danh 12 số, hộ chiếu: chữ cái rồi 6–9 số).",
+    ),
     "id_province_unknown": ("error", "Mã tỉnh “{prefix}” ở đầu số CCCD không tồn tại."),
     "id_sex_mismatch": ("error", "Số CCCD mã hóa giới tính {id_sex}, nhưng giới tính ghi là {sex}."),
     "id_birth_year_mismatch": ("error", "Số CCCD mã hóa năm sinh {id_year}, nhưng năm sinh ghi là {year}."),

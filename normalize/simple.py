@@ -315,12 +315,13 @@ _PROVINCE_CODES: Final[str] = (
     "49 51 52 54 56 58 60 62 64 66 67 68 70 72 74 75 77 79 80 82 83 84 86 87 89 91 92 93 94 95 96"
 )
 CCCD_PROVINCES: Final[frozenset[str]] = frozenset(f"{int(c):03d}" for c in _PROVINCE_CODES.split())
-IdKind = Literal["cmnd", "cccd"]
+IdKind = Literal["cmnd", "cccd", "passport"]
 
 
 @dataclass(frozen=True, slots=True)
 class IdNumber:
-    """A 9-digit CMND or a 12-digit CCCD / số định danh cá nhân (and the 12-digit CMND of 2012–2016)."""
+    """A 9-digit CMND or a 12-digit CCCD / số định danh cá nhân (and the 12-digit CMND of 2012–2016), or a
+    passport number (a foreigner's, or a Vietnamese one: one or two letters and 6–9 digits)."""
 
     kind: IdKind
     number: str
@@ -338,6 +339,23 @@ def _decode_cccd(number: str) -> tuple[str | None, int | None, Sex | None]:
     return province, century + int(number[4:6]), sex
 
 
+#: A passport number: one or two letters, then 6–9 characters that read as digits (OCR's O/I/S… fixed).
+PASSPORT = re.compile(r"([A-Za-z]{1,2})(\w{6,9})")
+#: A passport number cannot be checked against anything: never more confident than this.
+PASSPORT_CONFIDENCE = 0.9
+
+
+def _passport(compact: str) -> IdNumber | None:
+    """``compact`` as a passport number, or None when it does not look like one."""
+    match = PASSPORT.fullmatch(compact)
+    if match is None:
+        return None
+    tail = fix_digits(match[2])
+    if not (tail.isdigit() and tail.isascii()):
+        return None
+    return IdNumber("passport", match[1].upper() + tail)
+
+
 def normalize_id_number(
     raw: str,
     *,
@@ -346,14 +364,20 @@ def normalize_id_number(
     field: str | None = None,
 ) -> Normalized[IdNumber]:
     """CMND (9 digits) or CCCD (12 digits); for 12 digits the province prefix, and the century/sex digit
-    and year digits against ``sex`` and ``birth_year`` when they are given."""
+    and year digits against ``sex`` and ``birth_year`` when they are given. A text that is neither but reads
+    as a passport number (letters, then digits: "E00070932", "B1234567") is one, with a capped confidence."""
     raw_text = _text_of(raw)
     text = clean(raw_text)
-    text = re.sub(r"^(?:cmnd|cccd|cmt|số|so|sđdcn|số định danh)\s*[:.]?\s*", "", text, flags=re.I)
+    text = re.sub(
+        r"^(?:cmnd|cccd|cmt|số|so|sđdcn|số định danh|hộ chiếu|ho chieu|hc)\s*[:.]?\s*", "", text, flags=re.I
+    )
     if _blank(text):
         return empty(raw_text)
     compact = re.sub(r"[\s.\-–_/]", "", text)
     digits = fix_digits(compact)
+    national = digits.isdigit() and digits.isascii() and len(digits) in (9, 12)
+    if not national and (passport := _passport(compact)) is not None:
+        return Normalized(raw_text, passport, passport.number, PASSPORT_CONFIDENCE).for_field(field)
     issues: list[Issue] = []
     confidence = 0.99
     if not digits.isdigit() or not any(c.isdigit() for c in compact) or not digits.isascii():

@@ -149,6 +149,20 @@ def test_cmnd_and_cccd() -> None:
     assert child.issues == []
 
 
+def test_passport_numbers_are_ids_of_their_own_kind() -> None:
+    foreign = normalize_id_number("E00070932")
+    assert foreign.value is not None and foreign.value.kind == "passport" and foreign.text == "E00070932"
+    assert foreign.issues == [] and foreign.confidence <= 0.9
+    vietnamese = normalize_id_number("Hộ chiếu: b 1234567")
+    assert vietnamese.value is not None and vietnamese.value.number == "B1234567"
+    slipped = normalize_id_number("C12O4567")  # OCR read a zero as O
+    assert slipped.value is not None and slipped.value.number == "C1204567"
+    # a national number keeps winning, and what is neither stays an error
+    assert normalize_id_number("O85l23456").value.kind == "cmnd"  # type: ignore[union-attr]
+    assert "id_length" in normalize_id_number("E12").codes
+    assert "id_length" in normalize_id_number("EE1234567890123").codes
+
+
 def test_cccd_checks() -> None:
     assert "id_sex_mismatch" in normalize_id_number("004187001234", sex="Nam").codes
     assert "id_birth_year_mismatch" in normalize_id_number("004087001234", birth_year=1988).codes
