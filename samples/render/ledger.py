@@ -7,9 +7,10 @@ page that is left.
 
 Printers laid their ledgers out differently from the layout file: :class:`HeaderStyle` chooses the shape
 of the column header (``layout`` = as the layout says, the default; ``one_row`` = one row of captions,
-group captions folded into the column captions; ``numbered`` = the layout's rows plus a row of column
-numbers "(1)", "(2)", …; ``three_rows`` = group row, caption row and number row), other caption texts, and
-column widths scaled by per-column factors (see :mod:`samples.headers`).
+group captions folded into the column captions that need them and dropped elsewhere; ``numbered`` =
+the layout's rows plus a row of column numbers "(1)", "(2)", …; ``three_rows`` = group row, caption row
+and number row, the same as ``numbered`` for layouts with groups), other caption texts, and column widths
+scaled by per-column factors (see :mod:`samples.headers`).
 """
 
 from __future__ import annotations
@@ -160,7 +161,13 @@ def _draw_header(
     ]
     has_groups = any(groups)
     if style.shape == "one_row":
-        captions = [_fold(cap, g) for cap, g in zip(captions, groups, strict=True)]
+        # a group's caption is folded into the captions of attributes that occur more than once ("Họ và
+        # tên" under "Mẹ" and under "Cha" → "Họ và tên mẹ", "Họ và tên cha") and dropped elsewhere
+        heads = [c.field.rsplit(".", 1)[-1] for c in layout.columns]  # full_name, birth_year, …
+        repeated = {h for h in heads if heads.count(h) > 1}
+        captions = [
+            _fold(cap, g) if h in repeated else cap for cap, g, h in zip(captions, groups, heads, strict=True)
+        ]
         two = False
     elif style.shape == "three_rows":
         two = has_groups
