@@ -12,8 +12,11 @@ still a record, with empty fields of confidence 0 and the flag ``row_unreadable`
 grid gives one such record (flags ``grid_not_found``, ``row_unreadable``). A page whose structure does not
 match the book's layout (:mod:`ocr.layout.check`: a form in a ledger book, a ledger in a form book, a grid of
 far too many or few columns) gives no record: :attr:`PageResult.mismatch` says what was expected and what was
-seen, and the flag ``layout_mismatch`` is set. Boxes are given on the source
-image as stored. Values are cleaned by :func:`clean_value` and corrected by :func:`ocr.correct.correct`;
+seen, and the flag ``layout_mismatch`` is set. How many bands are header is read from the page
+(:mod:`ocr.layout.header`), not taken from the layout; a page whose header cannot be told apart, or whose
+columns do not match the layout, is flagged ``structure_mismatch`` (with ``header_rows:?/<expected>`` or
+``columns_mismatch:<found>/<expected>``) and no field of it is confident (:data:`STRUCTURE_CAP`). Boxes are
+given on the source image as stored. Values are cleaned by :func:`clean_value` and corrected by :func:`ocr.correct.correct`;
 ``choice`` cells become option keys.
 
 Form pages (one record each) go through :mod:`ocr.layout.form`.

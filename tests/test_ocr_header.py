@@ -172,7 +172,7 @@ def test_records_and_column_numbers_are_not_captions(text: str, kind: str) -> No
 
 
 # --------------------------------------------------------------------------- real pages
-SHAPES = ("layout", "one_row", "numbered")
+SHAPES = ("layout", "one_row", "numbered", "three_rows")
 
 
 @pytest.fixture(scope="module")
@@ -225,4 +225,46 @@ def test_a_real_page_of_each_header_shape_is_read_without_a_shift(
         for k, v in t["fields"].items()
         if k in r.fields
     ]
-    assert sum(exact) >= 0.5 * len(exact)
+    assert sum(exact) >= 0.9 * len(exact)  # measured: 198-199 of 200 on every shape
+    # nothing shifted: each record's name is nearer its own truth row than the neighbouring rows
+    truth_names = [str(t["fields"]["child.full_name"]) for t in truth]
+    for k, (name, _) in enumerate(names):
+        own = fuzz.ratio(name, truth_names[k])
+        assert all(own > fuzz.ratio(name, truth_names[j]) for j in (k - 1, k + 1) if 0 <= j < len(truth))
+
+
+@pytest.mark.tesseract
+@pytest.mark.slow
+def test_sohoa_ocr_json_lists_structure_mismatch_when_the_captions_are_not_the_layouts(
+    tmp_path: Path,
+) -> None:
+    """A real page read with a layout whose captions it does not print: no header is found, every record
+    says ``structure_mismatch`` in ``quality.flags`` and no field is confident."""
+    import os
+    import subprocess
+    import sys
+
+    import yaml
+
+    from samples.make import make_samples
+    from sohoa.paths import config_dir
+
+    manifest = make_samples(
+        tmp_path / "pages", 7, pages_per_book=1, style="typed", types=["birth"], eras=["2006-2015"], workers=1
+    )
+    image = tmp_path / "pages" / manifest["books"][0]["pages"][0]
+    raw = yaml.safe_load((config_dir() / "layouts" / "birth" / "2006-2015.yaml").read_text(encoding="utf-8"))
+    for i, col in enumerate(raw["columns"]):
+        col["header"] = f"Wzqj {chr(97 + i)}"
+        col.pop("group", None)
+    own = tmp_path / "own.yaml"
+    own.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    cmd = [sys.executable, "-m", "sohoa.cli", "ocr", str(image), "--book-type", "birth", "--era", "2006-2015"]
+    env = {**os.environ, "COLUMNS": "400"}
+    done = subprocess.run([*cmd, "--layout", str(own), "--json"], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    assert records
+    assert all(STRUCTURE_MISMATCH in r["quality"]["flags"] for r in records)
+    assert all("header_rows:?/2" in r["quality"]["flags"] for r in records)
+    assert all(f["confidence"] < CONFIDENT for r in records for f in r["fields"].values())
