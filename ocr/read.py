@@ -12,8 +12,11 @@ still a record, with empty fields of confidence 0 and the flag ``row_unreadable`
 grid gives one such record (flags ``grid_not_found``, ``row_unreadable``). A page whose structure does not
 match the book's layout (:mod:`ocr.layout.check`: a form in a ledger book, a ledger in a form book, a grid of
 far too many or few columns) gives no record: :attr:`PageResult.mismatch` says what was expected and what was
-seen, and the flag ``layout_mismatch`` is set. Boxes are given on the source
-image as stored. Values are cleaned by :func:`clean_value` and corrected by :func:`ocr.correct.correct`;
+seen, and the flag ``layout_mismatch`` is set. How many bands are header is read from the page
+(:mod:`ocr.layout.header`), not taken from the layout; a page whose header cannot be told apart, or whose
+columns do not match the layout, is flagged ``structure_mismatch`` (with ``header_rows:?/<expected>`` or
+``columns_mismatch:<found>/<expected>``) and no field of it is confident (:data:`STRUCTURE_CAP`). Boxes are
+given on the source image as stored. Values are cleaned by :func:`clean_value` and corrected by :func:`ocr.correct.correct`;
 ``choice`` cells become option keys.
 
 Form pages (one record each) go through :mod:`ocr.layout.form`.
@@ -37,6 +40,7 @@ from ocr.correct import correct
 from ocr.engines.base import Mode, OcrEngine, OcrEngineError, Recognition, Word, is_blank
 from ocr.layout.check import Mismatch, form_mismatch, ledger_mismatch
 from ocr.layout.form import missed_lines, read_values, remove_leaders
+from ocr.layout.header import HeaderBands, header_bands
 from ocr.layout.ledger import Cell, LedgerPage, find_grid, ledger_cells, text_lines
 from ocr.load import PageImage
 from ocr.prepare import PreparedPage, prepare_page
@@ -46,6 +50,12 @@ from sohoa.errors import SohoaError
 log = logging.getLogger(__name__)
 
 BBox = tuple[int, int, int, int]
+
+#: Page flag: the page's header rows or columns do not clearly match the layout (values may sit in the wrong
+#: record or field), so every field of the page is capped at :data:`STRUCTURE_CAP`.
+STRUCTURE_MISMATCH = "structure_mismatch"
+#: The highest confidence a field of a ``structure_mismatch`` page gets (well under ``CONFIDENT`` = 0.9).
+STRUCTURE_CAP = 0.5
 
 
 def fold(text: str) -> str:
@@ -124,6 +134,8 @@ class PageResult:
     flags: list[str] = field(default_factory=list)
     #: set when the page's structure does not match the layout (then ``records`` is empty)
     mismatch: Mismatch | None = None
+    #: what the top bands of a ledger's grid were read as (:mod:`ocr.layout.header`)
+    header: HeaderBands | None = None
 
 
 def read_page(page: PageImage, layout: Layout, engine: OcrEngine) -> list[RecordResult]:
@@ -154,6 +166,13 @@ def read_page_full(page: PageImage, layout: Layout, engine: OcrEngine) -> PageRe
             )
             for key, f in record.fields.items()
         }
+    if STRUCTURE_MISMATCH in result.flags:
+        # the page's rows or columns may not be the layout's: no value of it is trusted without a look
+        for record in result.records:
+            record.fields = {
+                key: replace(f, confidence=min(f.confidence, STRUCTURE_CAP))
+                for key, f in record.fields.items()
+            }
     return result
 
 
@@ -178,6 +197,14 @@ def _read_ledger(prepared: PreparedPage, page: PageImage, layout: Layout, engine
         if mismatch is not None:
             return PageResult(prepared, [], ledger, [*page_flags, "layout_mismatch"], mismatch)
     text_ink = pp.remove_lines(prepared.ink()) if ledger.rows else None
+    header: HeaderBands | None = None
+    if text_ink is not None and "blank" not in page_flags:
+        header = header_bands(text_ink, grid, layout, engine)
+        if header.clear and not header.agrees:
+            grid = replace(grid, header_rows=header.rows)
+            ledger = ledger_cells(grid, layout, prepared.shape)
+            page_flags = [*prepared.quality.flags, *ledger.flags]
+        page_flags += structure_flags(header, ledger.flags)
     records: list[RecordResult] = []
     for band in ledger.rows:
         fields: dict[str, FieldResult] = {}
@@ -239,7 +266,19 @@ def _read_ledger(prepared: PreparedPage, page: PageImage, layout: Layout, engine
                 flags=[*page_flags, "row_unreadable"],
             )
         )
-    return PageResult(prepared, records, ledger, page_flags)
+    return PageResult(prepared, records, ledger, page_flags, header=header)
+
+
+def structure_flags(header: HeaderBands, ledger_flags: tuple[str, ...] | list[str]) -> list[str]:
+    """``structure_mismatch`` and what was seen, when the page's header or columns do not say clearly how
+    the layout maps onto it: ``header_rows:<seen>/<expected>`` (``?`` seen when no caption band was found
+    before the first record band), and the columns' own ``columns_mismatch:<found>/<expected>`` flag."""
+    flags: list[str] = []
+    if not header.clear:
+        flags.append(f"header_rows:{header.describe()}")
+    if flags or any(f.startswith("columns_mismatch") for f in ledger_flags):
+        flags.insert(0, STRUCTURE_MISMATCH)
+    return flags
 
 
 def _read_form(prepared: PreparedPage, page: PageImage, layout: Layout, engine: OcrEngine) -> PageResult:

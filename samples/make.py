@@ -37,8 +37,9 @@ from typing import Any
 
 import numpy as np
 
+from samples import headers
 from samples.render.canvas import office_lines
-from samples.render.ledger import ledger_capacity
+from samples.render.ledger import HeaderStyle, ledger_capacity
 from samples.render.page import STYLES, PageSpec, PenStyle, Style, choose_pen, render_page
 from sohoa import config
 from sohoa.config import Layout
@@ -84,6 +85,7 @@ class _Book:
     records: list[Any]  # SampleRecord, registration fields filled in
     rows: list[int]  # records per page
     pages: list[_Page]
+    header: HeaderStyle | None = None  # ledger column header (None: as the layout says)
 
 
 def _seed_int(*parts: int) -> int:
@@ -108,6 +110,9 @@ def _validate(
     eras: Sequence[str] | None,
     types: Sequence[str] | None,
     workers: int | None,
+    header_shape: str = "layout",
+    split: str = "fit",
+    widths: str = "layout",
 ) -> tuple[list[str], list[str]]:
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InputError(f"seed phải là số nguyên không âm, không phải {seed!r}", hint="ví dụ --seed 1")
@@ -123,6 +128,13 @@ def _validate(
         )
     if style not in STYLES:
         raise InputError(f"không có kiểu {style!r}", hint=f"dùng một trong: {', '.join(STYLES)}")
+    for what, chosen, known in (
+        ("kiểu tiêu đề cột", header_shape, headers.SHAPE_CHOICES),
+        ("phần (split)", split, headers.SPLITS),
+        ("kiểu độ rộng cột", widths, headers.WIDTH_CHOICES),
+    ):
+        if chosen not in known:
+            raise InputError(f"không có {what} {chosen!r}", hint=f"dùng một trong: {', '.join(known)}")
     known_eras = [e.id for e in config.eras()]
     chosen_eras = _select("giai đoạn", eras, known_eras)
     chosen_types = _select("loại sổ", types, [g.id for g in config.book_groups()])
@@ -211,6 +223,9 @@ def _plan_books(
     style: str,
     eras: list[str],
     types: list[str],
+    header_shape: str = "layout",
+    split: str = "fit",
+    widths: str = "layout",
 ) -> list[_Book]:
     from samples.population import draw_books
 
@@ -259,6 +274,10 @@ def _plan_books(
                     book_style = "handwritten" if style == "handwritten" else "typed"
                 pen = choose_pen(brng, book_style, kind)
                 book_id = f"{_era_slug(e)}_{t}_{sample.office}_q{volume}"
+                header = None
+                if kind == "ledger":  # its own stream: the default draws exactly what it drew before
+                    hrng = _rng(seed, 4, book_index, headers.SPLITS.index(split))
+                    header = headers.choose_header(hrng, layout, header_shape, split, widths)
                 records = _number(sample.records[: sum(page_rows)], volume, page_rows)
                 lines = office_lines(sample.office)
                 subtitle = _subtitle(records)
@@ -276,10 +295,11 @@ def _plan_books(
                         page=p + 1,
                         subtitle=subtitle,
                         seed=(seed, book_index, p),
+                        header=header,
                     )
                     pages.append(_Page(-1, book_id, p + 1, f"books/{book_id}/p{p + 1:04d}", spec))
                 books.append(
-                    _Book(book_id, sample.office, t, e, volume, kind, pen, records, page_rows, pages)
+                    _Book(book_id, sample.office, t, e, volume, kind, pen, records, page_rows, pages, header)
                 )
     index = 0
     for book in books:
@@ -417,7 +437,7 @@ def _truth_lines(books: Iterable[_Book], written: list[_Written]) -> list[str]:
     return lines
 
 
-def _book_entry(book: _Book, written: list[_Written]) -> dict[str, Any]:
+def _book_entry(book: _Book, written: list[_Written], split: str = "fit") -> dict[str, Any]:
     dates: list[dt.date] = [r.registration_date for r in book.records]
     pages = [written[p.index] for p in book.pages]
     return {
@@ -429,6 +449,7 @@ def _book_entry(book: _Book, written: list[_Written]) -> dict[str, Any]:
         "year_from": min(dates).year,
         "year_to": max(dates).year,
         "layout_kind": book.layout_kind,
+        "header": headers.manifest_entry(book.header, split) if book.layout_kind == "ledger" else None,
         "pages": [w.image for w in pages],
         "page_details": [
             {
@@ -456,18 +477,24 @@ def make_samples(
     types: list[str] | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
+    header_shape: str = "layout",
+    split: str = "fit",
+    widths: str = "layout",
 ) -> dict[str, Any]:
     """Write sample books with ground truth into ``out``; returns the manifest (also in manifest.json).
 
     ``style`` is ``typed``, ``handwritten`` or ``mixed`` (each book drawn at random: ledgers mostly
     handwritten, forms mostly typed). ``eras`` and ``types`` select a subset (default all); ``workers``
     is the number of rendering processes (default one per core); ``progress(done, total)`` is called as
-    pages are finished. Raises :class:`InputError` for bad arguments and :class:`DataDirError` when
+    pages are finished. ``header_shape`` (``layout``, ``one_row``, ``numbered``, ``three_rows`` or
+    ``mixed``: one per book), ``widths`` (``layout`` or ``jitter``: printers' column widths) and ``split``
+    (``fit`` or ``eval``: disjoint caption wordings and width draws, see :mod:`samples.headers`) choose
+    how ledger column headers are printed; the defaults draw them as the layout says. Raises :class:`InputError` for bad arguments and :class:`DataDirError` when
     ``out`` cannot be written.
     """
     out = Path(out)
     chosen_eras, chosen_types = _validate(
-        out, seed, books_per_type, pages_per_book, style, eras, types, workers
+        out, seed, books_per_type, pages_per_book, style, eras, types, workers, header_shape, split, widths
     )
     expected = len(chosen_eras) * len(chosen_types) * books_per_type * pages_per_book
     n_workers = min(workers or os.cpu_count() or 1, expected)
@@ -480,7 +507,17 @@ def make_samples(
                 )
             )
             pool.submit(_nothing)
-        books = _plan_books(seed, books_per_type, pages_per_book, style, chosen_eras, chosen_types)
+        books = _plan_books(
+            seed,
+            books_per_type,
+            pages_per_book,
+            style,
+            chosen_eras,
+            chosen_types,
+            header_shape,
+            split,
+            widths,
+        )
         for book in books:  # a rerun replaces a book's pages (a page may switch between .png and .jpg)
             folder = out / "books" / book.book_id
             if folder.is_dir():
@@ -493,7 +530,10 @@ def make_samples(
         "style": style,
         "generator": GENERATOR,
         "bbox": "[x, y, w, h] in pixels of the saved image, after skew and rotation",
-        "books": [_book_entry(b, written) for b in books],
+        "split": split,
+        "header_shape": header_shape,
+        "widths": widths,
+        "books": [_book_entry(b, written, split) for b in books],
     }
     truth = _truth_lines(books, written)
     _write_text(out / "truth.jsonl", "".join(line + "\n" for line in truth))

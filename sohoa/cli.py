@@ -114,6 +114,22 @@ def samples_make(
     eras: Annotated[str | None, typer.Option(help="Comma-separated era ids (default: all).")] = None,
     types: Annotated[str | None, typer.Option(help="Comma-separated book types (default: all).")] = None,
     workers: Annotated[int | None, typer.Option(help="Rendering processes (default: one per core).")] = None,
+    header_shape: Annotated[
+        str,
+        typer.Option(
+            help="Ledger column header: layout (as the layout file says), one_row, numbered "
+            "(plus a row of column numbers), three_rows, or mixed (one per book, from the seed)."
+        ),
+    ] = "layout",
+    split: Annotated[
+        str,
+        typer.Option(
+            help="fit or eval: disjoint caption wordings and column-width draws (tune readers on fit only)."
+        ),
+    ] = "fit",
+    widths: Annotated[
+        str, typer.Option(help="Column widths: layout, or jitter (printers' widths, each ×0.8–1.25).")
+    ] = "layout",
 ) -> None:
     """Generate realistic sample books (page images) with their ground truth."""
     from sohoa.samples_cli import make_with_progress
@@ -127,6 +143,9 @@ def samples_make(
         eras=_split(eras),
         types=_split(types),
         workers=workers,
+        header_shape=header_shape,
+        split=split,
+        widths=widths,
     )
 
 

@@ -37,7 +37,7 @@ def make_with_progress(out_dir: Path, **options: Any) -> dict[str, Any]:
 
 def print_manifest_summary(manifest: dict[str, Any], out_dir: Path, seconds: float) -> None:
     table = Table(title=f"Sổ mẫu trong {out_dir}")
-    for col in ("sổ (book)", "cơ quan", "loại", "giai đoạn", "trang", "bản ghi"):
+    for col in ("sổ (book)", "cơ quan", "loại", "giai đoạn", "tiêu đề cột", "trang", "bản ghi"):
         table.add_column(col)
     pages = records = 0
     for book in manifest["books"]:
@@ -49,6 +49,7 @@ def print_manifest_summary(manifest: dict[str, Any], out_dir: Path, seconds: flo
             book["office"],
             book["book_type"],
             book["era"],
+            _header_label(book.get("header")),
             str(len(book["pages"])),
             str(n_records),
         )
@@ -57,3 +58,11 @@ def print_manifest_summary(manifest: dict[str, Any], out_dir: Path, seconds: flo
         f"[green]{len(manifest['books'])} sổ, {pages} trang, {records} bản ghi trong {seconds:.1f} giây[/] — "
         f"dữ liệu đúng: {out_dir / 'truth.jsonl'}, manifest: {out_dir / 'manifest.json'}"
     )
+
+
+def _header_label(header: dict[str, Any] | None) -> str:
+    """How a ledger book's column header was printed, e.g. "numbered, eval, widths ±" ("—" on forms)."""
+    if not header:
+        return "—"
+    label = f"{header['header_shape']}, {header['split']}"
+    return label + ", widths ±" if header.get("width_factors") else label

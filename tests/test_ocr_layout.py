@@ -197,6 +197,8 @@ def test_an_unreadable_row_is_still_a_record() -> None:
     calls = {"n": 0}
 
     def script(img: np.ndarray, mode: Mode, kind: str) -> str:
+        if img.shape[1] > 1000:  # a band strip read for the header (ocr.layout.header): not a cell
+            return "x"
         calls["n"] += 1
         if calls["n"] <= 4:  # every cell of the first row fails
             raise OcrEngineError("boom")

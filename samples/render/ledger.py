@@ -4,6 +4,13 @@ Columns come from the layout, left to right, with widths proportional to their `
 columns sharing a ``group`` get one merged upper header cell. Values are wrapped onto 2–3 lines when they
 do not fit their column, and the rows take the height their contents need plus an uneven share of the
 page that is left.
+
+Printers laid their ledgers out differently from the layout file: :class:`HeaderStyle` chooses the shape
+of the column header (``layout`` = as the layout says, the default; ``one_row`` = one row of captions,
+group captions folded into the column captions that need them and dropped elsewhere; ``numbered`` =
+the layout's rows plus a row of column numbers "(1)", "(2)", …; ``three_rows`` = group row, caption row
+and number row, the same as ``numbered`` for layouts with groups), other caption texts, and column widths
+scaled by per-column factors (see :mod:`samples.headers`).
 """
 
 from __future__ import annotations
@@ -54,6 +61,43 @@ def ledger_capacity(layout: Layout, size: int = 34) -> int:
     return max(8, min(20, available // row))
 
 
+HEADER_SHAPES: tuple[str, ...] = ("layout", "one_row", "numbered", "three_rows")
+
+
+@dataclass(frozen=True)
+class HeaderStyle:
+    """How a printer drew the column header: shape, captions and column widths.
+
+    ``captions`` and ``groups`` (one entry per column, ``None`` = the layout's) replace the layout's
+    texts; ``width_factors`` (one per column) multiply the layout's relative widths before they are
+    normalised to the table width. The default draws exactly what the layout says.
+    """
+
+    shape: str = "layout"
+    captions: tuple[str | None, ...] | None = None
+    groups: tuple[str | None, ...] | None = None
+    width_factors: tuple[float, ...] | None = None
+
+    @property
+    def is_default(self) -> bool:
+        return self.shape == "layout" and not self.captions and not self.groups and not self.width_factors
+
+
+@dataclass
+class LedgerGeometry:
+    """What the renderer drew for the column header (for tests and benchmarks), before skew/rotation.
+
+    ``header_rules``: y of the horizontal rules running across the whole table in the header, top to
+    bottom (the last one is the top of the first body row); ``header_texts``: (text, box) of every
+    caption and number printed in the header.
+    """
+
+    edges: list[int]
+    header_rules: list[int]
+    header_texts: list[tuple[str, Box | None]]
+    body_top: int
+
+
 @dataclass(frozen=True)
 class LedgerHeader:
     office_lines: tuple[str, ...]
@@ -63,57 +107,108 @@ class LedgerHeader:
     page: int
 
 
-def _column_edges(layout: Layout, left: int, right: int) -> list[int]:
-    total = sum(c.width for c in layout.columns)
+def _column_edges(layout: Layout, left: int, right: int, factors: Sequence[float] | None = None) -> list[int]:
+    widths = [c.width for c in layout.columns]
+    if factors:
+        widths = [w * f for w, f in zip(widths, factors, strict=True)]
+    total = sum(widths)
     edges = [left]
     acc = 0.0
-    for c in layout.columns:
-        acc += c.width
+    for w in widths:
+        acc += w
         edges.append(round(left + (right - left) * acc / total))
     return edges
 
 
-def _group_spans(layout: Layout) -> list[tuple[str | None, int, int]]:
+def _group_spans(groups: Sequence[str | None]) -> list[tuple[str | None, int, int]]:
     """Runs of consecutive columns: (group or None, first index, last index + 1)."""
     spans: list[tuple[str | None, int, int]] = []
-    for i, c in enumerate(layout.columns):
-        if spans and c.group is not None and spans[-1][0] == c.group:
+    for i, group in enumerate(groups):
+        if spans and group is not None and spans[-1][0] == group:
             g, a, _ = spans[-1]
             spans[-1] = (g, a, i + 1)
         else:
-            spans.append((c.group, i, i + 1))
+            spans.append((group, i, i + 1))
     return spans
 
 
+def _fold(caption: str, group: str | None) -> str:
+    """A column caption with its group's caption folded in ("Họ và tên" + "Mẹ" → "Họ và tên mẹ")."""
+    if not group:
+        return caption
+    tail = group[0].lower() + group[1:] if not group.isupper() else group
+    return f"{caption} {tail}"
+
+
 def _draw_header(
-    canvas: Canvas, layout: Layout, edges: list[int], top: int, rng: np.random.Generator, quality: RuleQuality
+    canvas: Canvas,
+    layout: Layout,
+    edges: list[int],
+    top: int,
+    rng: np.random.Generator,
+    quality: RuleQuality,
+    style: HeaderStyle | None = None,
+    geometry: LedgerGeometry | None = None,
 ) -> int:
     """The column header; returns the y of its bottom rule."""
+    style = style or HeaderStyle()
     size = 28
-    two = layout.header_rows == 2 and any(c.group for c in layout.columns)
+    captions: list[str] = [
+        ((style.captions[i] if style.captions else None) or c.header) for i, c in enumerate(layout.columns)
+    ]
+    groups: list[str | None] = [
+        ((style.groups[i] if style.groups else None) or c.group) for i, c in enumerate(layout.columns)
+    ]
+    has_groups = any(groups)
+    if style.shape == "one_row":
+        # a group's caption is folded into the captions of attributes that occur more than once ("Họ và
+        # tên" under "Mẹ" and under "Cha" → "Họ và tên mẹ", "Họ và tên cha") and dropped elsewhere
+        heads = [c.field.rsplit(".", 1)[-1] for c in layout.columns]  # full_name, birth_year, …
+        repeated = {h for h in heads if heads.count(h) > 1}
+        captions = [
+            _fold(cap, g) if h in repeated else cap for cap, g, h in zip(captions, groups, heads, strict=True)
+        ]
+        two = False
+    elif style.shape == "three_rows":
+        two = has_groups
+    else:
+        two = layout.header_rows == 2 and has_groups
+    numbered = style.shape in ("numbered", "three_rows")
     upper = 64 if two else 0
     lower = 0
-    for i, c in enumerate(layout.columns):
+    for i in range(len(layout.columns)):
         width = edges[i + 1] - edges[i] - 12
-        fitted = fit(c.header, print_pen(size, bold=True), width, max_lines=4, min_scale=0.6)
+        fitted = fit(captions[i], print_pen(size, bold=True), width, max_lines=4, min_scale=0.6)
         lower = max(lower, len(fitted.lines) * fitted.pen.line_height + 24)
     lower = max(lower, 80)
-    bottom = top + upper + lower
+    numbers = 52 if numbered else 0
+    bottom = top + upper + lower + numbers
     left, right = edges[0], edges[-1]
+    texts: list[tuple[str, Box | None]] = []
     rule(canvas, (left, top), (right, top), rng, quality, width=quality.width + 1)
     rule(canvas, (left, bottom), (right, bottom), rng, quality, width=quality.width + 1)
-    spans = _group_spans(layout) if two else [(None, i, i + 1) for i in range(len(layout.columns))]
+    if numbered:
+        rule(canvas, (left, bottom - numbers), (right, bottom - numbers), rng, quality)
+    spans = _group_spans(groups) if two else [(None, i, i + 1) for i in range(len(layout.columns))]
+    caption_bottom = bottom - numbers
     for group, a, b in spans:
         if group is not None:
             rule(canvas, (edges[a], top + upper), (edges[b], top + upper), rng, quality)
-            print_fitted(canvas, group, edges[a], top, edges[b], top + upper, size)
+            texts.append((group, print_fitted(canvas, group, edges[a], top, edges[b], top + upper, size)))
             for i in range(a, b):
-                print_fitted(
-                    canvas, layout.columns[i].header, edges[i], top + upper, edges[i + 1], bottom, size
+                box = print_fitted(
+                    canvas, captions[i], edges[i], top + upper, edges[i + 1], caption_bottom, size
                 )
+                texts.append((captions[i], box))
         else:
             for i in range(a, b):
-                print_fitted(canvas, layout.columns[i].header, edges[i], top, edges[i + 1], bottom, size)
+                box = print_fitted(canvas, captions[i], edges[i], top, edges[i + 1], caption_bottom, size)
+                texts.append((captions[i], box))
+    if numbered:
+        for i in range(len(layout.columns)):
+            label = f"({i + 1})"
+            box = print_fitted(canvas, label, edges[i], caption_bottom, edges[i + 1], bottom, 24, bold=False)
+            texts.append((label, box))
     # vertical rules: full height at span borders, lower part only inside a group
     inner = {i for _, a, b in spans for i in range(a + 1, b)}
     for i, x in enumerate(edges):
@@ -128,6 +223,10 @@ def _draw_header(
             )
         else:
             rule(canvas, (x, top + upper), (x, bottom), rng, quality)
+    if geometry is not None:
+        geometry.header_rules = [top, *([bottom - numbers] if numbered else []), bottom]
+        geometry.header_texts = texts
+        geometry.body_top = bottom
     return bottom
 
 
@@ -160,8 +259,15 @@ def render_ledger(
     *,
     quality: RuleQuality,
     handwritten: bool,
+    header_style: HeaderStyle | None = None,
+    geometry: LedgerGeometry | None = None,
 ) -> list[dict[str, Box]]:
-    """Draw a ledger page; returns, per row, the box of every column's value (the empty cell if blank)."""
+    """Draw a ledger page; returns, per row, the box of every column's value (the empty cell if blank).
+
+    ``header_style`` (default: as the layout says) chooses the column header's shape, captions and
+    column widths; ``geometry``, when given, is filled in with what was drawn.
+    """
+    style = header_style or HeaderStyle()
     w, h = canvas.width, canvas.height
     left = 110 + int(rng.integers(0, 40))
     right = w - 110 - int(rng.integers(0, 40))
@@ -176,8 +282,12 @@ def render_ledger(
     print_text(canvas, f"Quyển số: {header.volume}", right, 110, 32, align="right")
     print_text(canvas, f"Trang {header.page}", right, 160, 32, align="right")
     # --- table
-    edges = _column_edges(layout, left, right)
-    body_top = _draw_header(canvas, layout, edges, 250 + int(rng.integers(0, 20)), rng, quality)
+    edges = _column_edges(layout, left, right, style.width_factors)
+    if geometry is not None:
+        geometry.edges = list(edges)
+    body_top = _draw_header(
+        canvas, layout, edges, 250 + int(rng.integers(0, 20)), rng, quality, style, geometry
+    )
     available = h - 80 - body_top
     pad_x = 9
     jitter_x = 10 if handwritten else 0

@@ -17,7 +17,7 @@ from samples.render.canvas import Canvas, RuleQuality
 from samples.render.damage import RGB, Damage, compose, degrade, encode, map_box, plan_damage
 from samples.render.fonts import HANDWRITING_FAMILIES, TYPED_FAMILIES
 from samples.render.form import FORM_SIZE, FormHeader, render_form
-from samples.render.ledger import LEDGER_SIZE, LedgerHeader, render_ledger
+from samples.render.ledger import LEDGER_SIZE, HeaderStyle, LedgerHeader, render_ledger
 from samples.render.text import Box, HandPen, Pen, TypedPen
 from sohoa.config import Layout
 from sohoa.errors import InputError
@@ -81,6 +81,7 @@ class PageSpec:
     subtitle: str = ""
     seed: tuple[int, ...] = (0,)
     damage: float = 1.0  # 0 = clean, 1 = usual, 2 = rough
+    header: HeaderStyle | None = None  # ledger column header (None: as the layout says)
 
 
 @dataclass
@@ -131,7 +132,15 @@ def render_page(spec: PageSpec) -> RenderedPage:
         canvas = Canvas(*LEDGER_SIZE)
         header = LedgerHeader(spec.office_lines, layout.title, spec.subtitle, spec.volume, spec.page)
         page_boxes = render_ledger(
-            canvas, layout, header, spec.records, pen, rng, quality=quality, handwritten=handwritten
+            canvas,
+            layout,
+            header,
+            spec.records,
+            pen,
+            rng,
+            quality=quality,
+            handwritten=handwritten,
+            header_style=spec.header,
         )
     else:
         canvas = Canvas(*FORM_SIZE)
