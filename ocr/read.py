@@ -40,7 +40,7 @@ from ocr.correct import correct
 from ocr.engines.base import Mode, OcrEngine, OcrEngineError, Recognition, Word, is_blank
 from ocr.layout.check import Mismatch, form_mismatch, ledger_mismatch
 from ocr.layout.form import missed_lines, read_values, remove_leaders
-from ocr.layout.header import HeaderBands, header_bands
+from ocr.layout.header import HeaderBands, classify, header_bands
 from ocr.layout.ledger import Cell, LedgerPage, find_grid, ledger_cells, text_lines
 from ocr.load import PageImage
 from ocr.prepare import PreparedPage, prepare_page
@@ -249,6 +249,12 @@ def _read_ledger(prepared: PreparedPage, page: PageImage, layout: Layout, engine
                 prepared_bboxes=boxes,
             )
         )
+    if records and header is not None and (seen := header_in_body(records[0], layout)):
+        # the first "record" reads as captions or column numbers: the header was not told apart
+        extra = [STRUCTURE_MISMATCH, f"header_in_body:{seen}"]
+        page_flags = [*page_flags, *(f for f in extra if f not in page_flags)]
+        for record in records:
+            record.flags = [*record.flags, *(f for f in extra if f not in record.flags)]
     # renumber: rows count records, in page order
     for i, record in enumerate(records, start=1):
         record.row = i
@@ -267,6 +273,14 @@ def _read_ledger(prepared: PreparedPage, page: PageImage, layout: Layout, engine
             )
         )
     return PageResult(prepared, records, ledger, page_flags, header=header)
+
+
+def header_in_body(record: RecordResult, layout: Layout) -> str | None:
+    """``caption`` or ``numbers`` when the first record's cells, read together, are a header band (the
+    captions or the column numbers), which means every record below it is shifted; else None."""
+    text = " ".join(f.text for f in record.fields.values() if f.text)
+    kind = classify(text, layout)
+    return kind if kind in ("caption", "numbers") else None
 
 
 def structure_flags(header: HeaderBands, ledger_flags: tuple[str, ...] | list[str]) -> list[str]:

@@ -20,7 +20,14 @@ from ocr.evaluate import CONFIDENT
 from ocr.layout.header import classify
 from ocr.load import PageImage
 from ocr.prepare import prepare_page
-from ocr.read import STRUCTURE_MISMATCH, PageResult, read_page_full
+from ocr.read import (
+    STRUCTURE_MISMATCH,
+    FieldResult,
+    PageResult,
+    RecordResult,
+    header_in_body,
+    read_page_full,
+)
 from sohoa.config import Layout, LedgerColumn
 
 COLS = [100, 360, 620, 900, 1300]
@@ -169,6 +176,26 @@ def test_captions_are_recognized_in_any_case_with_abbreviations_and_ocr_noise(te
 )
 def test_records_and_column_numbers_are_not_captions(text: str, kind: str) -> None:
     assert classify(text, layout4()) == kind
+
+
+def _record(*texts: str) -> RecordResult:
+    keys = [c.field for c in layout4().columns]
+    fields = {k: FieldResult(t, 0.99, None) for k, t in zip(keys, texts, strict=False)}
+    return RecordResult(image="p.png", page=1, row=1, book_type="birth", era="2006-2015", fields=fields)
+
+
+@pytest.mark.parametrize(
+    ("texts", "seen"),
+    [
+        (("STT", "Ngày đăng ký", "Họ và tên người được đăng ký", "Ghi chú"), "caption"),
+        (("(1)", "(2)", "(3)", "(4)"), "numbers"),
+        (("1", "20/03/2010", "Hà Ngọc Tuấn", ""), None),
+        (("", "", "", ""), None),
+    ],
+)
+def test_a_first_record_that_reads_as_the_header_is_caught(texts: tuple[str, ...], seen: str | None) -> None:
+    """The second look after reading: a caption or number band taken for a record shifts every record."""
+    assert header_in_body(_record(*texts), layout4()) == seen
 
 
 # --------------------------------------------------------------------------- real pages
