@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from test_samples_render import _hashes
 
 from samples import headers
 from samples.render.canvas import Canvas, RuleQuality
@@ -39,14 +39,6 @@ def _ledger_layouts() -> list[Any]:
             if layout.kind == "ledger":
                 out.append(layout)
     return out
-
-
-def _hashes(root: Path) -> dict[str, str]:
-    return {
-        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
 
 
 def _make(out: Path, **options: Any) -> dict[str, Any]:
